@@ -1,0 +1,32 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    virtualenv, install, database migration, then the assistant
+#   make test   virtualenv, install, all tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test eval bench kb-check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sme-assistant db upgrade
+	$(BIN)/sme-assistant start
+
+test: $(STAMP)
+	$(BIN)/sme-assistant kb check
+	$(BIN)/pytest
+
+eval: $(STAMP)
+	$(BIN)/python -m knowledge.evaluation
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,88 @@
+"""The channel-agnostic assistant: questions in, decisions out, every question logged.
+
+No `telegram` import here: the console, the CLI and the Telegram handlers all call this.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from knowledge.decision import Decision, MatchResult
+from knowledge.model import Entry
+from knowledge.normalize import has_meaningful_text
+from knowledge.service import KnowledgeService
+from storage.questions import LoggedQuestion, QuestionLogRepository
+
+
+class InputProblem(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+
+
+@dataclass(frozen=True)
+class Reply:
+    question: str
+    result: MatchResult | None = None
+    problem: InputProblem | None = None
+
+    @property
+    def decision(self) -> Decision | None:
+        return self.result.decision if self.result else None
+
+    @property
+    def entry(self) -> Entry | None:
+        if self.result and self.result.decision is Decision.ANSWERED and self.result.best:
+            return self.result.best.entry
+        return None
+
+    @property
+    def suggestions(self) -> list[Entry]:
+        return [c.entry for c in self.result.suggestions] if self.result else []
+
+
+def check_question(text: str, max_chars: int) -> InputProblem | None:
+    if len(text) > max_chars:
+        return InputProblem.TOO_LONG
+    if not has_meaningful_text(text):
+        return InputProblem.EMPTY
+    return None
+
+
+class Assistant:
+    def __init__(self, knowledge: KnowledgeService, questions: QuestionLogRepository | None,
+                 max_question_chars: int) -> None:
+        self.knowledge = knowledge
+        self.questions = questions
+        self.max_question_chars = max_question_chars
+
+    def answer_only(self, text: str) -> Reply:
+        """Match without logging (the `ask` command line tool)."""
+        problem = check_question(text, self.max_question_chars)
+        if problem:
+            return Reply(text, problem=problem)
+        return Reply(text, self.knowledge.matcher.match(text))
+
+    async def ask(self, text: str, *, channel: str, user_ref: str | None, lang: str) -> Reply:
+        reply = self.answer_only(text)
+        if reply.result is not None and self.questions is not None:
+            best = reply.result.best
+            await self.questions.record(LoggedQuestion(
+                channel=channel, user_ref=user_ref, language=lang, text=text,
+                normalized=reply.result.query, entry_id=best.entry.id if best else None,
+                score=round(best.score, 4) if best else None,
+                decision=reply.result.decision.value, mode=self.knowledge.matcher.mode,
+                suggestions=[c.entry.id for c in reply.result.suggestions],
+            ))
+        return reply
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.knowledge.kb.get(entry_id)
+
+    def follow_ups(self, entry: Entry) -> list[Entry]:
+        return [e for e in map(self.entry, entry.follow_ups) if e is not None]
+
+    def categories(self) -> list[str]:
+        return self.knowledge.kb.categories
+
+    def entries_in(self, category: str) -> list[Entry]:
+        return self.knowledge.kb.in_category(category)

@@ -1,0 +1,267 @@
+"""`sme-assistant` / `python -m bot`: run the assistant and manage its knowledge base and database.
+
+Heavy modules are imported inside the commands so that `sme-assistant ask` starts fast.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import ConfigError, Settings, load_settings
+from .i18n import cli_lang, t
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(Path(args.config) if args.config else None)
+    logging.basicConfig(level=settings.logging.level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _kb_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.kb) if getattr(args, "kb", None) else settings.knowledge_dir
+
+
+def _print_problems(problems) -> None:
+    print(t("cli.kb_problems", cli_lang(), count=len(problems)), file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+# ---- knowledge base -------------------------------------------------------------------------
+
+def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.consistency import check_all
+
+    directory = Path(args.dir) if args.dir else settings.knowledge_dir
+    kb, problems = check_all(directory, Path(args.guide) if args.guide else None)
+    if problems:
+        _print_problems(problems)
+        return 1
+    print(t("cli.kb_ok", cli_lang(), entries=len(kb.entries),
+            phrasings=sum(len(e.phrasings) for e in kb.entries),
+            categories=len(kb.categories), path=directory))
+    return 0
+
+
+def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.calibration import calibrate, load_out_of_scope, write_calibration
+    from knowledge.loader import check_directory
+    from knowledge.ranking import LexicalRanker, Phrasings, SemanticRanker
+    from knowledge.semantic import load_encoder
+
+    directory = _kb_dir(args, settings)
+    kb, problems = check_directory(directory)
+    if kb is None:
+        _print_problems(problems)
+        return 1
+    out_of_scope = load_out_of_scope(directory)
+    phrasings = Phrasings(kb)
+    rankers = [LexicalRanker(kb, phrasings)]
+    encoder = None if settings.knowledge.semantic == "off" else load_encoder(
+        settings.knowledge.cache_dir)
+    if encoder is not None:
+        rankers.append(SemanticRanker(kb, encoder, phrasings))
+    elif settings.knowledge.semantic != "off":
+        print(t("cli.semantic_missing", cli_lang()))
+    results = {ranker.name: calibrate(ranker, out_of_scope) for ranker in rankers}
+    path = write_calibration(directory, kb.fingerprint, results)
+    for name, (th, summary) in results.items():
+        print(t("cli.calibrated", cli_lang(), mode=name, path=path, **th.to_dict(), **summary))
+    return 0
+
+
+def cmd_kb_export(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.loader import check_directory
+
+    kb, problems = check_directory(_kb_dir(args, settings))
+    if kb is None:
+        _print_problems(problems)
+        return 1
+    json.dump([e.to_dict() for e in kb.entries], sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.importer import import_guide
+
+    faq = Path(args.faq) if args.faq else settings.knowledge_dir
+    report, problems = import_guide(Path(args.guide), faq)
+    if problems:
+        _print_problems(problems)
+        return 1
+    lang = cli_lang()
+    print(t("cli.imported", lang, guide=args.guide, faq=faq, entries=report.total,
+            added=len(report.added), updated=len(report.updated), unchanged=report.unchanged))
+    if report.removed:
+        print(t("cli.import_removed", lang, ids="、".join(report.removed)))
+    return 0
+
+
+# ---- questions ------------------------------------------------------------------------------
+
+def _reply_json(reply) -> dict:
+    result = reply.result
+    best = result.best if result else None
+    data = {
+        "question": reply.question,
+        "matched": reply.entry is not None,
+        "id": best.entry.id if best else None,
+        "score": round(best.score, 4) if best else 0.0,
+        "answer": reply.entry.answer if reply.entry else None,
+        "suggestions": [{"id": c.entry.id, "question": c.entry.question,
+                         "score": round(c.score, 4)} for c in (result.suggestions if result else [])],
+    }
+    if reply.problem:
+        data["error"] = reply.problem.value
+    return data
+
+
+def _reply_text(reply, lang: str, max_chars: int) -> str:
+    from .console import render_entry
+
+    if reply.problem:
+        return t(f"reply.{reply.problem.value}", lang, max=max_chars)
+    if reply.entry:
+        return render_entry(reply.entry, lang)
+    if reply.suggestions:
+        items = "\n".join(f"  - {e.question} ({e.id})" for e in reply.suggestions)
+        return f"{t('cli.ask_suggestions', lang)}\n{items}"
+    return t("cli.ask_no_answer", lang)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.service import KnowledgeService
+
+    from .assistant import Assistant
+
+    if not args.question:
+        print(t("cli.no_question", cli_lang()), file=sys.stderr)
+        return 2
+    knowledge = KnowledgeService(_kb_dir(args, settings), settings.knowledge.semantic,
+                                 settings.knowledge.cache_dir)
+    knowledge.load()
+    assistant = Assistant(knowledge, None, settings.assistant.max_question_chars)
+    lang = cli_lang()
+    if args.question == ["-"]:
+        out = sys.stdout
+        for line in sys.stdin:
+            reply = assistant.answer_only(line.rstrip("\n"))
+            out.write(json.dumps(_reply_json(reply), ensure_ascii=False) + "\n")
+        return 0
+    reply = assistant.answer_only(" ".join(args.question))
+    if args.json:
+        print(json.dumps(_reply_json(reply), ensure_ascii=False))
+    else:
+        print(_reply_text(reply, lang, settings.assistant.max_question_chars))
+    return 0
+
+
+# ---- database and channels ------------------------------------------------------------------
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import create_engine
+    from storage.migrate import current_revision, downgrade, upgrade
+
+    async def run() -> str | None:
+        engine = create_engine(settings.database.url)
+        try:
+            if args.action == "upgrade":
+                await upgrade(engine, args.revision or "head")
+            elif args.action == "downgrade":
+                await downgrade(engine, args.revision or "-1")
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(run())
+    key = "cli.db_current" if args.action == "current" else "cli.db_upgraded"
+    print(t(key, cli_lang(), revision=revision))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from .console import run_console
+    from .services import running_services
+
+    async def run() -> None:
+        async with running_services(settings) as services:
+            await run_console(services.assistant, settings.assistant.default_language)
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
+    """What `make run` starts: Telegram when a token is set, the terminal chat otherwise."""
+    if settings.telegram.token is None:
+        return cmd_chat(args, settings)
+    from .telegram_runner import run_polling
+
+    print(t("cli.telegram_pending", cli_lang()))
+    return run_polling(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sme-assistant", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="config.yaml path (default: $SME_CONFIG or ./config.yaml)")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("start", help="terminal chat, or Telegram when TELEGRAM_BOT_TOKEN is set"
+                   ).set_defaults(func=cmd_start)
+    sub.add_parser("chat", help="terminal chat").set_defaults(func=cmd_chat)
+
+    ask = sub.add_parser("ask", help="answer a question (or - for one per stdin line, as JSON)")
+    ask.add_argument("--kb", help="knowledge base directory")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("question", nargs="*")
+    ask.set_defaults(func=cmd_ask)
+
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command",
+                                                                     required=True)
+    check = kb.add_parser("check", help="validate (exit code 1 on any problem)")
+    check.add_argument("dir", nargs="?")
+    check.add_argument("--guide", help="guide directory to compare with (default: knowledge/guide)")
+    check.set_defaults(func=cmd_kb_check)
+    calibrate = kb.add_parser("calibrate", help="calibrate answer thresholds")
+    calibrate.add_argument("--kb")
+    calibrate.set_defaults(func=cmd_kb_calibrate)
+    export = kb.add_parser("export", help="export all entries")
+    export.add_argument("--kb")
+    export.add_argument("--json", action="store_true", required=True)
+    export.set_defaults(func=cmd_kb_export)
+    imp = kb.add_parser("import", help="build knowledge/faq/*.yaml from the guide")
+    imp.add_argument("guide")
+    imp.add_argument("--faq", help="target directory (default: the configured knowledge base)")
+    imp.set_defaults(func=cmd_kb_import)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument("revision", nargs="?")
+    db.set_defaults(func=cmd_db)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not getattr(args, "func", None):
+        args.func = cmd_start
+    try:
+        settings = _settings(args)
+        return args.func(args, settings)
+    except ConfigError as exc:
+        print(f"{t('cli.config_error', cli_lang())}\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
+        from knowledge.problems import KnowledgeBaseError
+
+        if isinstance(exc, KnowledgeBaseError):
+            _print_problems(exc.problems)
+            return 1
+        raise

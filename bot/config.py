@@ -1,0 +1,145 @@
+"""Typed settings: `config.yaml` + environment overrides, validated at start.
+
+Precedence (lowest first): defaults in this module, the YAML file (`SME_CONFIG` or
+`./config.yaml`), then environment variables `SME_<SECTION>__<KEY>` (e.g.
+`SME_KNOWLEDGE__SEMANTIC=off`) and the named ones below. Secrets come only from the environment.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from .i18n import cli_lang, t
+
+NAMED_ENV = {
+    "SME_DATABASE_URL": ("database", "url"),
+    "TELEGRAM_BOT_TOKEN": ("telegram", "token"),
+    "SME_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
+}
+SECRET_KEYS = {("telegram", "token"), ("telegram", "webhook_secret")}
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(Section):
+    url: str = Field("sqlite+aiosqlite:///var/sme-assistant.db")
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
+        return value
+
+
+class KnowledgeSettings(Section):
+    dir: Path | None = None
+    semantic: Literal["auto", "on", "off"] = "auto"
+    cache_dir: Path = Path("var/cache")
+
+
+class AssistantSettings(Section):
+    default_language: Literal["zh-CN", "en"] = "zh-CN"
+    max_question_chars: int = Field(2000, ge=10, le=100_000)
+
+
+class TelegramSettings(Section):
+    token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(Section):
+    database: DatabaseSettings = DatabaseSettings()
+    knowledge: KnowledgeSettings = KnowledgeSettings()
+    assistant: AssistantSettings = AssistantSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @property
+    def knowledge_dir(self) -> Path:
+        from knowledge.service import BUNDLED_DIR
+
+        return self.knowledge.dir or BUNDLED_DIR
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased for the person starting the assistant."""
+
+
+def _set(tree: dict, path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        node = tree.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError(t("config.not_a_section", cli_lang(), key=".".join(path[:-1])))
+        tree = node
+    tree[path[-1]] = value
+
+
+def _env_overrides(environ: dict[str, str]) -> list[tuple[tuple[str, ...], str]]:
+    overrides = []
+    for name, value in environ.items():
+        if name in NAMED_ENV:
+            overrides.append((NAMED_ENV[name], value))
+        elif name.startswith("SME_") and "__" in name:
+            path = tuple(part.lower() for part in name[4:].split("__"))
+            overrides.append((path, value))
+    return overrides
+
+
+def _format_error(exc: ValidationError, source: str) -> str:
+    lang = cli_lang()
+    lines = [t("config.invalid", lang, source=source)]
+    for error in exc.errors():
+        key = ".".join(str(p) for p in error["loc"])
+        if error["type"] == "extra_forbidden":
+            lines.append(t("config.unknown_key", lang, key=key))
+        else:
+            lines.append(t("config.bad_value", lang, key=key, expected=error["msg"],
+                           value=error.get("input")))
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    lang = cli_lang()
+    if path is None:
+        path = Path(environ["SME_CONFIG"]) if environ.get("SME_CONFIG") else Path("config.yaml")
+        if not path.exists() and "SME_CONFIG" not in environ:
+            path = None
+    tree: dict = {}
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        try:
+            tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise ConfigError(t("config.unreadable", lang, path=path, error=exc)) from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark else "?"
+            raise ConfigError(t("config.yaml_error", lang, path=path, line=line,
+                                error=getattr(exc, "problem", exc))) from exc
+        if not isinstance(tree, dict):
+            raise ConfigError(t("config.not_mapping", lang, path=path))
+        for section, key in SECRET_KEYS:
+            if isinstance(tree.get(section), dict) and tree[section].get(key):
+                raise ConfigError(t("config.secret_in_file", lang, key=f"{section}.{key}"))
+    for key_path, value in _env_overrides(environ):
+        _set(tree, key_path, value)
+    try:
+        return Settings.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, source)) from exc

@@ -1,0 +1,203 @@
+"""Load and validate a knowledge-base directory (`*.yaml`, one file per topic)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.i18n import cli_lang, t
+
+from .model import Entry, KnowledgeBase
+from .normalize import normalize
+from .problems import KnowledgeBaseError, Problem, yaml_error_problem
+from .synonyms import load_synonyms
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+REQUIRED = ("id", "question", "answer", "source", "updated", "category")
+OPTIONAL = ("alternates", "follow_ups")
+# Files next to the entries that are not entries themselves.
+COMPANION_FILES = {"synonyms.yaml", "calibration.yaml", "out_of_scope.yaml"}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records the line of every mapping and of each of its keys."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    mapping = loader.construct_mapping(node, deep=deep)
+    mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {
+        k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
+    }
+    return mapping
+
+
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):
+    """An impossible date (2026-13-45) stays a string so that validation can name it."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def entry_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.name not in COMPANION_FILES)
+
+
+def synonyms_path(directory: Path) -> Path:
+    """`knowledge/faq/` keeps its synonyms beside it: `knowledge/synonyms.yaml`."""
+    return directory.parent / "synonyms.yaml"
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _parse_entry(raw: Any, path: Path, lang: str) -> tuple[Entry | None, list[Problem]]:
+    if not isinstance(raw, dict):
+        return None, [Problem(path, None, t("kb.entry_not_mapping", lang))]
+    line = raw.get("__line__")
+    lines = raw.get("__lines__", {})
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(path, lines.get(key, line), message))
+
+    for key in raw:
+        if not key.startswith("__") and key not in REQUIRED + OPTIONAL:
+            bad(key, t("kb.unknown_field", lang, field=key))
+    for key in ("id", "question", "answer", "source", "category"):
+        if _text(raw.get(key)) is None:
+            bad(key, t("kb.missing_field", lang, field=key))
+    entry_id = _text(raw.get("id"))
+    if entry_id and not ID_RE.match(entry_id):
+        bad("id", t("kb.bad_id", lang, id=entry_id))
+    updated = raw.get("updated")
+    if isinstance(updated, str):
+        try:
+            updated = date.fromisoformat(updated.strip())
+        except ValueError:
+            updated = None
+    if not isinstance(updated, date):
+        bad("updated", t("kb.bad_date", lang, value=raw.get("updated")))
+    elif updated > date.today():
+        bad("updated", t("kb.future_date", lang, value=updated.isoformat()))
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in OPTIONAL:
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(_text(v) for v in value):
+            bad(key, t("kb.bad_list", lang, field=key))
+            value = []
+        lists[key] = tuple(v.strip() for v in value)
+    if problems:
+        return None, problems
+    return (
+        Entry(
+            id=entry_id,  # type: ignore[arg-type]
+            question=raw["question"].strip(),
+            answer=raw["answer"].strip(),
+            source=raw["source"].strip(),
+            updated=updated,  # type: ignore[arg-type]
+            category=raw["category"].strip(),
+            alternates=lists["alternates"],
+            follow_ups=lists["follow_ups"],
+            file=path,
+            line=line,
+        ),
+        [],
+    )
+
+
+def read_entry_file(path: Path, lang: str) -> tuple[list[Entry], list[Problem]]:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        return [], [yaml_error_problem(path, exc)]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(path, None, t("kb.unreadable", lang, error=exc))]
+    if data is None:
+        return [], []
+    if not isinstance(data, list):
+        return [], [Problem(path, 1, t("kb.file_not_list", lang))]
+    entries, problems = [], []
+    for raw in data:
+        entry, found = _parse_entry(raw, path, lang)
+        problems.extend(found)
+        if entry:
+            entries.append(entry)
+    return entries, problems
+
+
+def _cross_check(entries: list[Entry], lang: str) -> list[Problem]:
+    problems: list[Problem] = []
+    ids: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.id in ids:
+            first = ids[entry.id]
+            problems.append(
+                Problem(entry.file, entry.line, t("kb.duplicate_id", lang, id=entry.id,
+                                                  where=f"{first.file}:{first.line}"))
+            )
+        else:
+            ids[entry.id] = entry
+    owners: dict[str, Entry] = {}
+    for entry in entries:
+        seen_here: set[str] = set()
+        for phrasing in entry.phrasings:
+            key = normalize(phrasing)
+            if key in seen_here:
+                problems.append(Problem(entry.file, entry.line,
+                                        t("kb.duplicate_phrasing_in_entry", lang, id=entry.id,
+                                          phrasing=phrasing)))
+                continue
+            seen_here.add(key)
+            other = owners.setdefault(key, entry)
+            if other is not entry and other.id != entry.id:
+                problems.append(Problem(entry.file, entry.line,
+                                        t("kb.duplicate_phrasing", lang, phrasing=phrasing,
+                                          id=entry.id, other=other.id)))
+        for follow in entry.follow_ups:
+            if follow not in ids:
+                problems.append(Problem(entry.file, entry.line,
+                                        t("kb.unknown_follow_up", lang, id=entry.id,
+                                          follow=follow)))
+            elif follow == entry.id:
+                problems.append(Problem(entry.file, entry.line,
+                                        t("kb.self_follow_up", lang, id=entry.id)))
+    return problems
+
+
+def check_directory(directory: Path, lang: str | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load `directory` and return the knowledge base (None if any problem) and all problems."""
+    lang = lang or cli_lang()
+    if not directory.is_dir():
+        return None, [Problem(directory, None, t("kb.no_directory", lang))]
+    files = entry_files(directory)
+    if not files:
+        return None, [Problem(directory, None, t("kb.no_files", lang))]
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    for path in files:
+        found, file_problems = read_entry_file(path, lang)
+        entries.extend(found)
+        problems.extend(file_problems)
+    problems.extend(_cross_check(entries, lang))
+    synonyms, syn_problems = load_synonyms(synonyms_path(directory))
+    problems.extend(syn_problems)
+    if problems:
+        return None, problems
+    return KnowledgeBase(directory, tuple(entries), synonyms), []
+
+
+def load_knowledge_base(directory: Path) -> KnowledgeBase:
+    kb, problems = check_directory(directory)
+    if problems or kb is None:
+        raise KnowledgeBaseError(problems)
+    return kb

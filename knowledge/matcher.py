@@ -1,0 +1,28 @@
+"""The matcher: normalise a question, rank the entries, decide."""
+from __future__ import annotations
+
+from .calibration import Calibration
+from .decision import DEFAULT_THRESHOLDS, MatchResult, Thresholds, decide
+from .model import KnowledgeBase
+from .normalize import normalize
+from .ranking import LexicalRanker, SemanticRanker
+
+
+class Matcher:
+    def __init__(self, kb: KnowledgeBase, encoder=None, calibration: Calibration | None = None):
+        self.kb = kb
+        self.ranker = SemanticRanker(kb, encoder) if encoder is not None else LexicalRanker(kb)
+        self.thresholds: Thresholds = (
+            calibration.for_ranker(self.ranker.name)
+            if calibration is not None
+            else DEFAULT_THRESHOLDS[self.ranker.name]
+        )
+        self.calibrated = calibration is not None and calibration.fingerprint == kb.fingerprint
+
+    @property
+    def mode(self) -> str:
+        return self.ranker.name
+
+    def match(self, question: str) -> MatchResult:
+        query = normalize(question)
+        return decide(query, self.ranker.rank(query, limit=3), self.thresholds)

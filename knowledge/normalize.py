@@ -1,0 +1,42 @@
+"""Text normalisation for Chinese questions: the same function feeds the index and the queries."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from opencc import OpenCC
+
+_T2S = OpenCC("t2s")
+
+# Polite fillers and greetings that carry no meaning for matching.  Longest first so that
+# "请问一下" is removed whole rather than leaving "一下".
+_FILLERS = sorted(
+    [
+        "请问一下", "请问", "想问一下", "想问问", "想问", "问一下", "问下", "请教一下", "请教",
+        "你好", "您好", "哈喽", "在吗", "在不在", "谢谢你", "谢谢您", "谢谢", "多谢", "感谢",
+        "麻烦问下", "麻烦问一下", "麻烦你", "麻烦您", "麻烦", "老师", "小助手",
+    ],
+    key=len,
+    reverse=True,
+)
+_FILLER_RE = re.compile("|".join(map(re.escape, _FILLERS)))
+# Keep letters and digits of every script (CJK included); everything else separates.
+_NON_WORD_RE = re.compile(r"[^\w]|_", re.UNICODE)
+
+
+@lru_cache(maxsize=65536)
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width), traditional → simplified, lower case, fillers,
+    punctuation, whitespace, emoji and control characters removed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _T2S.convert(text).lower()
+    text = _NON_WORD_RE.sub("", text)
+    stripped = _FILLER_RE.sub("", text)
+    # A question made only of fillers ("你好") keeps its words rather than becoming empty.
+    return stripped or text
+
+
+def has_meaningful_text(text: str) -> bool:
+    """False for empty, whitespace, punctuation-only or emoji-only input."""
+    return bool(_NON_WORD_RE.sub("", unicodedata.normalize("NFKC", text)))

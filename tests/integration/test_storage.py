@@ -1,0 +1,35 @@
+from sqlalchemy import inspect
+
+from bot.services import running_services
+from storage.db import create_engine
+from storage.migrate import current_revision, downgrade, upgrade
+
+
+async def test_migrations_upgrade_and_downgrade(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    try:
+        await upgrade(engine)
+        assert await current_revision(engine) == "0001"
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+            mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        assert "question_log" in tables and mode == "wal"
+        await downgrade(engine, "base")
+        assert await current_revision(engine) is None
+    finally:
+        await engine.dispose()
+
+
+async def test_every_question_is_logged_with_its_decision(settings):
+    async with running_services(settings) as services:
+        a = services.assistant
+        await a.ask("试用期最长可以约定多久", channel="console", user_ref="u1", lang="zh-CN")
+        await a.ask("明天会不会下雨呢", channel="telegram", user_ref="u2", lang="zh-CN")
+        await a.ask("   ", channel="console", user_ref="u1", lang="zh-CN")
+        rows = await services.questions.recent()
+    assert [r.decision for r in rows] == ["no_answer", "answered"]
+    answered = rows[1]
+    assert (answered.channel, answered.user_ref, answered.entry_id) == (
+        "console", "u1", "labor-probation-length")
+    assert answered.score > 0 and answered.mode == "lexical"
+    assert rows[0].text == "明天会不会下雨呢" and rows[0].channel == "telegram"

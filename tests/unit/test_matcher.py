@@ -1,0 +1,91 @@
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant, InputProblem
+from knowledge.calibration import read_calibration
+from knowledge.decision import Decision, Thresholds, decide
+from knowledge.loader import load_knowledge_base
+from knowledge.matcher import Matcher
+from knowledge.ranking import Candidate
+from knowledge.service import KnowledgeService
+
+
+@pytest.fixture
+def matcher(kb_dir: Path) -> Matcher:
+    return Matcher(load_knowledge_base(kb_dir), calibration=read_calibration(kb_dir))
+
+
+def test_fixture_calibration_is_current(matcher):
+    assert matcher.calibrated
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("试用期最长能约定几个月", "labor-probation-length"),
+    ("請問高企認定的條件？", "projects-hitech-conditions"),
+    ("客户是老赖，怎么查", "debt-dishonest-debtor"),
+])
+def test_confident_answers(matcher, question, expected):
+    result = matcher.match(question)
+    assert result.decision is Decision.ANSWERED
+    assert result.best.entry.id == expected
+
+
+def test_synonym_expansion_reaches_the_canonical_entry(matcher):
+    result = matcher.match("科小")
+    assert result.best.entry.id == "projects-tech-sme"
+
+
+def test_out_of_scope_gets_no_answer(matcher):
+    assert matcher.match("我想问问明天会不会下雨呢").decision is Decision.NO_ANSWER
+
+
+def entry(kb_dir, entry_id):
+    return load_knowledge_base(kb_dir).get(entry_id)
+
+
+def test_decide_three_zones(kb_dir):
+    a, b, c = (entry(kb_dir, i) for i in ("labor-probation-length", "labor-double-wage",
+                                           "debt-limitation-period"))
+    th = Thresholds(high=0.8, low=0.4, margin=0.1)
+    ranked = [Candidate(a, 0.9, "x"), Candidate(b, 0.5, "y"), Candidate(c, 0.3, "z")]
+    assert decide("q", ranked, th).decision is Decision.ANSWERED
+    close = [Candidate(a, 0.85, "x"), Candidate(b, 0.8, "y"), Candidate(c, 0.45, "z")]
+    suggested = decide("q", close, th)
+    assert suggested.decision is Decision.SUGGESTED
+    assert [s.entry.id for s in suggested.suggestions] == [a.id, b.id, c.id]
+    low = decide("q", [Candidate(a, 0.39, "x")], th)
+    assert low.decision is Decision.NO_ANSWER and low.suggestions == []
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", InputProblem.EMPTY), ("   \n", InputProblem.EMPTY), ("😀😀😀", InputProblem.EMPTY),
+    ("？！。", InputProblem.EMPTY), ("欠款" * 50_000, InputProblem.TOO_LONG),
+])
+def test_bad_input_is_refused_without_matching(kb_dir, text, problem):
+    service = KnowledgeService(kb_dir, semantic="off")
+    reply = Assistant(service, None, max_question_chars=2000).answer_only(text)
+    assert reply.problem is problem and reply.result is None
+
+
+def test_control_characters_and_mixed_scripts_still_match(kb_dir):
+    service = KnowledgeService(kb_dir, semantic="off")
+    reply = Assistant(service, None, 2000).answer_only("\x07试用期\x00最长 can 约定多久?")
+    assert reply.entry is not None and reply.entry.id == "labor-probation-length"
+
+
+def test_failed_reload_keeps_last_good_knowledge_base(kb_dir):
+    service = KnowledgeService(kb_dir, semantic="off")
+    service.load()
+    (kb_dir / "broken.yaml").write_text("- id: [\n", encoding="utf-8")
+    result = service.reload()
+    assert not result.ok and result.entries == 6
+    assert any("broken.yaml" in str(p) for p in result.problems)
+    assert service.matcher.match("试用期最长可以约定多久").best.entry.id == "labor-probation-length"
+    (kb_dir / "broken.yaml").unlink()
+    (kb_dir / "more.yaml").write_text(
+        "- id: tax-small\n  question: 小规模纳税人增值税怎么减免\n  answer: 月销售额10万元以下免征。\n"
+        "  source: 财政部 税务总局公告2023年第19号\n  updated: 2026-11-27\n  category: 税务\n",
+        encoding="utf-8")
+    assert service.reload().ok
+    assert service.kb.get("tax-small") is not None
