@@ -4,8 +4,11 @@ No `telegram` import here: the console, the CLI and the Telegram handlers all ca
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.decision import Decision, MatchResult
 from knowledge.model import Entry
@@ -24,6 +27,7 @@ class Reply:
     question: str
     result: MatchResult | None = None
     problem: InputProblem | None = None
+    question_id: int | None = None
 
     @property
     def decision(self) -> Decision | None:
@@ -62,17 +66,22 @@ class Assistant:
             return Reply(text, problem=problem)
         return Reply(text, self.knowledge.matcher.match(text))
 
-    async def ask(self, text: str, *, channel: str, user_ref: str | None, lang: str) -> Reply:
+    async def ask(self, text: str, *, channel: str, user_ref: str | None, lang: str,
+                  then: Callable[[AsyncSession, int, Reply], None] | None = None) -> Reply:
+        """Answer and log a question; `then(session, question_id, reply)` runs in the logging
+        transaction so that the reply is enqueued atomically with the log entry."""
         reply = self.answer_only(text)
         if reply.result is not None and self.questions is not None:
             best = reply.result.best
-            await self.questions.record(LoggedQuestion(
+            hook = (lambda session, qid: then(session, qid, reply)) if then else None
+            question_id = await self.questions.record(LoggedQuestion(
                 channel=channel, user_ref=user_ref, language=lang, text=text,
                 normalized=reply.result.query, entry_id=best.entry.id if best else None,
                 score=round(best.score, 4) if best else None,
                 decision=reply.result.decision.value, mode=self.knowledge.matcher.mode,
                 suggestions=[c.entry.id for c in reply.result.suggestions],
-            ))
+            ), hook)
+            return replace(reply, question_id=question_id)
         return reply
 
     def entry(self, entry_id: str) -> Entry | None:

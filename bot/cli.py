@@ -197,14 +197,36 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Telegram long polling."""
+    if settings.telegram.token is None:
+        print(t("cli.no_token", cli_lang()), file=sys.stderr)
+        return 2
+    from .telegram_runner import run_polling
+
+    print(t("cli.telegram_polling", cli_lang()))
+    return run_polling(settings)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Telegram webhook behind the project's aiohttp server."""
+    if settings.telegram.token is None:
+        print(t("cli.no_token", cli_lang()), file=sys.stderr)
+        return 2
+    if settings.telegram.webhook_secret is None:
+        print(t("cli.no_webhook_secret", cli_lang()), file=sys.stderr)
+        return 2
+    from .telegram_runner import run_webhook
+
+    print(t("cli.telegram_webhook", cli_lang(), host=settings.web.host, port=settings.web.port))
+    return run_webhook(settings)
+
+
 def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     """What `make run` starts: Telegram when a token is set, the terminal chat otherwise."""
     if settings.telegram.token is None:
         return cmd_chat(args, settings)
-    from .telegram_runner import run_polling
-
-    print(t("cli.telegram_pending", cli_lang()))
-    return run_polling(settings)
+    return cmd_run(args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("start", help="terminal chat, or Telegram when TELEGRAM_BOT_TOKEN is set"
                    ).set_defaults(func=cmd_start)
     sub.add_parser("chat", help="terminal chat").set_defaults(func=cmd_chat)
+    sub.add_parser("run", help="Telegram bot, long polling").set_defaults(func=cmd_run)
+    sub.add_parser("serve", help="Telegram bot, webhook + /healthz + /metrics"
+                   ).set_defaults(func=cmd_serve)
 
     ask = sub.add_parser("ask", help="answer a question (or - for one per stdin line, as JSON)")
     ask.add_argument("--kb", help="knowledge base directory")

@@ -55,6 +55,30 @@ class TelegramSettings(Section):
     webhook_secret: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    poll_timeout: int = Field(30, ge=0, le=50)
+
+
+class WebSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class StaffSettings(Section):
+    chat_id: int | None = None
+    use_topics: bool = True
+    agents: list[int] = []
+    supervisors: list[int] = []
+    admins: list[int] = []
+
+    @field_validator("agents", "supervisors", "admins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """Environment variables give lists as `1,2,3`."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 class LoggingSettings(Section):
@@ -66,6 +90,8 @@ class Settings(Section):
     knowledge: KnowledgeSettings = KnowledgeSettings()
     assistant: AssistantSettings = AssistantSettings()
     telegram: TelegramSettings = TelegramSettings()
+    staff: StaffSettings = StaffSettings()
+    web: WebSettings = WebSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import AsyncIterator
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from knowledge.service import KnowledgeService
 from storage.db import create_engine, session_factory
@@ -15,17 +15,60 @@ from storage.questions import QuestionLogRepository
 
 from .assistant import Assistant
 from .config import Settings
+from .contacts import ContactRepository
+from .messages import Outgoing
+from .outbox import OutboxSender, Transport, enqueue
+from .staff import StaffDirectory
+from .ticket_views import TicketViews
+from .tickets import TicketService
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Postman:
+    """Sends replies through the outbox; wakes the sender once the row is committed."""
+
+    sessions: async_sessionmaker
+    sender: OutboxSender | None = None
+
+    def notify(self) -> None:
+        if self.sender is not None:
+            self.sender.notify()
+
+    async def send(self, chat_id: str | int, message: Outgoing, purpose: str = "reply",
+                   ticket_id: int | None = None) -> None:
+        async with self.sessions.begin() as session:
+            enqueue(session, str(chat_id), message, purpose, ticket_id)
+        self.notify()
 
 
 @dataclass
 class Services:
     settings: Settings
     engine: AsyncEngine
+    sessions: async_sessionmaker
     knowledge: KnowledgeService
     questions: QuestionLogRepository
     assistant: Assistant
+    contacts: ContactRepository
+    staff: StaffDirectory
+    tickets: TicketService
+    postman: Postman
+    extras: dict = field(default_factory=dict)
+
+    def start_sender(self, transport: Transport) -> OutboxSender:
+        sender = OutboxSender(self.sessions, transport, self.settings.staff.chat_id,
+                              self.settings.staff.use_topics)
+        self.postman.sender = sender
+        sender.start()
+        sender.notify()  # deliver whatever a previous run left pending
+        return sender
+
+    async def stop_sender(self) -> None:
+        if self.postman.sender is not None:
+            await self.postman.sender.stop()
+            self.postman.sender = None
 
 
 def build_knowledge(settings: Settings) -> KnowledgeService:
@@ -38,14 +81,26 @@ def build_knowledge(settings: Settings) -> KnowledgeService:
 @asynccontextmanager
 async def running_services(settings: Settings, migrate: bool = True) -> AsyncIterator[Services]:
     engine = create_engine(settings.database.url, settings.database.echo)
+    services: Services | None = None
     try:
         if migrate:
             await upgrade(engine)
+        sessions = session_factory(engine)
         knowledge = build_knowledge(settings)
-        questions = QuestionLogRepository(session_factory(engine))
-        assistant = Assistant(knowledge, questions, settings.assistant.max_question_chars)
+        questions = QuestionLogRepository(sessions)
+        postman = Postman(sessions)
+        staff = StaffDirectory(settings.staff)
+        services = Services(
+            settings=settings, engine=engine, sessions=sessions, knowledge=knowledge,
+            questions=questions,
+            assistant=Assistant(knowledge, questions, settings.assistant.max_question_chars),
+            contacts=ContactRepository(sessions), staff=staff,
+            tickets=TicketService(sessions, staff, TicketViews(), postman.notify),
+            postman=postman)
         log.info("knowledge base: %d entries, %s matcher", len(knowledge.kb.entries),
                  knowledge.matcher.mode)
-        yield Services(settings, engine, knowledge, questions, assistant)
+        yield services
     finally:
+        if services is not None:
+            await services.stop_sender()
         await engine.dispose()

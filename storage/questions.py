@@ -1,12 +1,13 @@
 """Repository of the question log."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .models import QuestionLog
+from .models import Feedback, QuestionLog
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,10 @@ class QuestionLogRepository:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self.sessions = sessions
 
-    async def record(self, q: LoggedQuestion) -> int:
+    async def record(self, q: LoggedQuestion,
+                     then: Callable[[AsyncSession, int], None] | None = None) -> int:
+        """Log a question; `then(session, question_id)` runs in the same transaction
+        (the answer goes into the outbox with the log entry, or neither does)."""
         async with self.sessions.begin() as session:
             row = QuestionLog(
                 channel=q.channel, user_ref=q.user_ref, language=q.language, text=q.text,
@@ -37,6 +41,8 @@ class QuestionLogRepository:
             )
             session.add(row)
             await session.flush()
+            if then is not None:
+                then(session, row.id)
             return row.id
 
     async def recent(self, limit: int = 20) -> list[QuestionLog]:
@@ -44,6 +50,29 @@ class QuestionLogRepository:
             result = await session.scalars(
                 select(QuestionLog).order_by(QuestionLog.id.desc()).limit(limit))
             return list(result)
+
+    async def recent_for(self, user_ref: str, limit: int = 5) -> list[QuestionLog]:
+        async with self.sessions() as session:
+            result = await session.scalars(
+                select(QuestionLog).where(QuestionLog.user_ref == user_ref)
+                .order_by(QuestionLog.id.desc()).limit(limit))
+            return list(result)
+
+    async def feedback(self, question_id: int, user_ref: str, contact_id: int | None,
+                       helpful: bool) -> bool:
+        """Store 👍/👎 once per answered question, only from the person who asked it."""
+        async with self.sessions.begin() as session:
+            question = await session.get(QuestionLog, question_id)
+            if question is None or question.user_ref != user_ref:
+                return False
+            existing = await session.scalar(select(Feedback).where(
+                Feedback.question_id == question_id))
+            if existing is not None:
+                existing.helpful = helpful
+            else:
+                session.add(Feedback(question_id=question_id, contact_id=contact_id,
+                                     entry_id=question.entry_id, helpful=helpful))
+            return True
 
     async def count_by_decision(self) -> dict[str, int]:
         async with self.sessions() as session:

@@ -81,7 +81,7 @@ def test_kb_export_json(env):
 
 def test_db_upgrade_and_bad_config(env):
     done = cli(env, "db", "upgrade")
-    assert done.returncode == 0 and "0001" in done.stdout
+    assert done.returncode == 0 and "0002" in done.stdout
     bad = cli({**env, "SME_KNOWLEDGE__SEMANTIC": "sometimes"}, "ask", "x")
     assert bad.returncode == 2 and "knowledge.semantic" in bad.stderr
     assert "Traceback" not in bad.stderr

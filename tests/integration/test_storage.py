@@ -9,7 +9,7 @@ async def test_migrations_upgrade_and_downgrade(tmp_path):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
     try:
         await upgrade(engine)
-        assert await current_revision(engine) == "0001"
+        assert await current_revision(engine) == "0002"
         async with engine.connect() as conn:
             tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
             mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()

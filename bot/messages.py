@@ -1,0 +1,56 @@
+"""Channel-neutral outgoing messages: HTML text (Telegram's subset) and buttons.
+
+The core composes these; a channel's transport turns them into API calls (Telegram) or
+terminal output (console). Stored as JSON in the outbox.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STAFF_CHAT = "staff"  # resolved to the configured staff group when the message is sent
+
+
+def esc(text: str | None) -> str:
+    """Escape user-provided text for HTML messages."""
+    return html.escape(text or "", quote=False)
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to deliver. `kind`:
+    - text: `text` (HTML) with inline `buttons` or a reply `keyboard`
+    - copy: copy message `copy_message_id` from chat `copy_from` (media relay), with `text` as caption
+    - edit: replace the text/buttons of the ticket's staff card (`edit_target="card"`)
+    - topic: create / close / reopen the ticket's forum topic (`text` is the topic name)
+    `in_ticket_thread` posts into the ticket's forum topic; `thread_id` into a given one.
+    """
+
+    kind: str = "text"
+    text: str | None = None
+    buttons: list[list[Button]] = field(default_factory=list)
+    keyboard: list[list[str]] | None = None
+    copy_from: str | None = None
+    copy_message_id: int | None = None
+    in_ticket_thread: bool = False
+    thread_id: int | None = None
+    edit_target: str | None = None
+    topic_action: str | None = None
+    plain: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {k: v for k, v in data.items() if v not in (None, [], False)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Outgoing":
+        buttons = [[Button(**b) for b in row] for row in data.get("buttons", [])]
+        return cls(**{**data, "buttons": buttons})

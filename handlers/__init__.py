@@ -1,0 +1,16 @@
+"""Telegram adapters: turn PTB updates into calls on the core and render the results."""
+from __future__ import annotations
+
+from telegram.ext import Application, MessageHandler, filters
+
+from . import enterprise, intake, staff
+
+
+def register(application: Application, staff_chat_id: int | None) -> None:
+    """The single registration point: intake first (it owns its conversation's messages),
+    then staff and enterprise handlers; edited messages get a polite explanation."""
+    application.add_handler(intake.conversation())
+    for handler in staff.handlers(staff_chat_id) + enterprise.handlers():
+        application.add_handler(handler)
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE
+                                           & filters.ChatType.PRIVATE, enterprise.edited))

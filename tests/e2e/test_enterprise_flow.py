@@ -1,0 +1,107 @@
+"""The product as users meet it: the real Application over HTTP against the fake Bot API."""
+import pytest
+
+from tests.e2e.harness import (
+    AGENT_A, AGENT_B, CLERK, OUTSIDER, OWNER, SECRET, STAFF_GROUP, SUPERVISOR, world,
+)
+from tests.fakebot import builders as b
+
+MODES = ["polling", "webhook"]
+VALID_CODE = "91350100M000100Y43"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_question_gets_a_cited_answer_with_feedback(tmp_path, kb_dir, mode):
+    async with world(tmp_path, kb_dir, mode) as env:
+        await env.say(OWNER, "/start")
+        await env.reply_to(OWNER["id"], "中小企业公共服务平台")
+        call = await env.fake.wait_for_call("sendMessage", chat_id=OWNER["id"])
+        assert "📝 提交需求" in str(call.params["reply_markup"]["keyboard"])
+        await env.say(OWNER, "请问试用期最长可以约定多久？")
+        answer = await env.reply_to(OWNER["id"], "第19条")
+        assert "审核日期：2026-11-27" in answer["text"] and "不构成法律意见" in answer["text"]
+        assert {"bold", "italic"} <= {e["type"] for e in answer["entities"]}
+        helpful = env.button(answer, "fb:")
+        await env.press(OWNER, answer, helpful.rsplit(":", 1)[0] + ":0")
+        await env.reply_to(OWNER["id"], "暂时没有找到可靠的答案", after=2)
+        rows = await env.services.questions.recent()
+        assert rows[0].decision == "answered" and rows[0].channel == "telegram"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_did_you_mean_then_choose(tmp_path, kb_dir, mode):
+    (kb_dir.parent / "calibration.yaml").write_text(
+        "fingerprint: x\nlexical: {high: 0.99, low: 0.05, margin: 0.5}\n", encoding="utf-8")
+    async with world(tmp_path, kb_dir, mode) as env:
+        await env.say(OWNER, "合同的事")
+        suggestion = await env.reply_to(OWNER["id"], "您是不是想问")
+        choice = env.button(suggestion, "kb:")
+        assert env.button(suggestion, "none:")
+        await env.press(OWNER, suggestion, choice)
+        answer = await env.reply_to(OWNER["id"], "来源", after=1)
+        assert choice[3:] and "审核日期" in answer["text"]
+
+
+async def test_english_user_and_hostile_text(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        await env.say(CLERK, "<script>alert(1)</script> & 明天天气")
+        reply = await env.reply_to(CLERK["id"], "no reliable answer")
+        assert reply["reply_markup"]["inline_keyboard"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_intake_invalid_then_valid_input_creates_ticket(tmp_path, kb_dir, mode):
+    async with world(tmp_path, kb_dir, mode) as env:
+        await env.say(OWNER, "/new")
+        categories = await env.reply_to(OWNER["id"], "请选择需求类别")
+        await env.say(OWNER, "随便打的字")
+        await env.reply_to(OWNER["id"], "请点选上方的类别按钮")
+        await env.press(OWNER, categories, "cat:legal")
+        await env.reply_to(OWNER["id"], "第 2 步")
+        await env.say(OWNER, "客户欠我们 20 万货款 <b>两年</b> 了")
+        more = await env.reply_to(OWNER["id"], "已收到")
+        await env.press(OWNER, more, "intake:done")
+        await env.reply_to(OWNER["id"], "企业全称")
+        await env.say(OWNER, "南宁某某科技有限公司")
+        await env.reply_to(OWNER["id"], "统一社会信用代码（18 位")
+        await env.say(OWNER, "91350100M000100Y44")
+        await env.reply_to(OWNER["id"], "校验位不正确")
+        await env.say(OWNER, VALID_CODE.lower())
+        await env.reply_to(OWNER["id"], "联系人姓名")
+        await env.say(OWNER, "张三")
+        await env.say(OWNER, "12345")
+        await env.reply_to(OWNER["id"], "电话号码格式不正确")
+        await env.say(OWNER, "138 0013 8000")
+        consent = await env.reply_to(OWNER["id"], "是否同意")
+        await env.press(OWNER, consent, "consent:yes")
+        confirm = await env.reply_to(OWNER["id"], "请确认")
+        assert "&lt;b&gt;" not in confirm["text"] and "<b>两年</b>" in confirm["text"]
+        await env.press(OWNER, confirm, "intake:confirm")
+        accepted = await env.reply_to(OWNER["id"], "已受理，编号")
+        assert "#1" in accepted["text"]
+        card = await env.reply_to(STAFF_GROUP, "南宁某某科技有限公司")
+        assert VALID_CODE in card["text"] and "13800138000" in card["text"]
+        assert card.get("message_thread_id")  # its own forum topic
+        profile = await env.services.contacts.profile(
+            (await env.services.contacts.ensure("telegram", str(OWNER["id"]), "x")).id)
+        assert profile.credit_code == VALID_CODE and profile.consent_at is not None
+
+
+async def test_intake_cancel_and_no_consent(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        await env.say(OWNER, "/new")
+        categories = await env.reply_to(OWNER["id"], "请选择需求类别")
+        await env.say(OWNER, "/cancel")
+        await env.reply_to(OWNER["id"], "已取消")
+        await env.say(OWNER, "/new")
+        categories = await env.reply_to(OWNER["id"], "请选择需求类别", after=2)
+        await env.press(OWNER, categories, "cat:hr")
+        await env.say(OWNER, "招聘")
+        more = await env.reply_to(OWNER["id"], "已收到")
+        await env.press(OWNER, more, "intake:done")
+        for text in ("某某公司", VALID_CODE, "李四", "13800138000"):
+            await env.say(OWNER, text)
+        consent = await env.reply_to(OWNER["id"], "是否同意")
+        await env.press(OWNER, consent, "consent:no")
+        await env.reply_to(OWNER["id"], "没有保存您的信息")
+        assert await env.services.tickets.count_open() == 0

@@ -1,0 +1,162 @@
+"""The ticket core with a recording transport: rules, audit trail and outbox together."""
+import asyncio
+import json
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import StaffSettings
+from bot.contacts import ContactRepository
+from bot.messages import Outgoing
+from bot.outbox import Delivered, OutboxSender
+from bot.staff import StaffDirectory
+from bot.ticket_views import TicketViews
+from bot.tickets import Content, Status, TicketService
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.models import OutboxMessage, TicketEvent
+
+STAFF_CHAT = -100500
+
+
+class RecordingTransport:
+    def __init__(self):
+        self.sent: list[tuple[str, Outgoing, int | None, int | None]] = []
+        self.topics = 0
+
+    async def send(self, chat_id, message, thread_id, edit_message_id):
+        self.sent.append((chat_id, message, thread_id, edit_message_id))
+        return Delivered(edit_message_id or len(self.sent) + 1000)
+
+    async def create_topic(self, chat_id, name):
+        self.topics += 1
+        return 70 + self.topics
+
+
+@pytest.fixture
+async def world(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    staff = StaffDirectory(StaffSettings(chat_id=STAFF_CHAT, agents=[11, 12] + list(range(100, 150)),
+                                         supervisors=[21]))
+    transport = RecordingTransport()
+    sender = OutboxSender(sessions, transport, STAFF_CHAT)
+    service = TicketService(sessions, staff, TicketViews())
+    contacts = ContactRepository(sessions)
+    enterprise = await contacts.ensure("telegram", "501", "501", "张老板")
+    yield service, sender, transport, staff, enterprise, sessions
+    await engine.dispose()
+
+
+async def test_create_posts_topic_card_and_acknowledgement(world):
+    service, sender, transport, staff, enterprise, sessions = world
+    ticket = await service.create(enterprise.id, "legal", "客户欠款<script>", [
+        Content("photo", "合同", "file-1", "501", 9)])
+    assert await sender.deliver_due() is None
+    chats = [(c, m.kind) for c, m, _, _ in transport.sent]
+    assert chats == [(str(STAFF_CHAT), "text"), (str(STAFF_CHAT), "copy"), ("501", "text")]
+    card = transport.sent[0][1]
+    assert "客户欠款&lt;script&gt;" in card.text and transport.sent[0][2] == 71
+    assert [b.data for b in card.buttons[0]] == [f"tk:claim:{ticket.id}", f"tk:resolve:{ticket.id}",
+                                                 f"tk:close:{ticket.id}"]
+    assert f"#{ticket.id}" in transport.sent[2][1].text
+    found = await service.get(ticket.id)
+    assert found[0].staff_card_message_id == 1001 and found[0].staff_thread_id == 71
+    assert [e.action for e in found[3]] == ["created"]
+
+
+async def test_fifty_concurrent_claims_have_one_winner(world):
+    service, sender, transport, staff, enterprise, sessions = world
+    ticket = await service.create(enterprise.id, "financing", "想贷款")
+    actors = [staff.actor(i, f"agent{i}") for i in range(100, 150)]
+    outcomes = await asyncio.gather(*(service.claim(ticket.id, a) for a in actors))
+    winners = [o for o in outcomes if o.ok]
+    assert len(winners) == 1
+    losers = [o for o in outcomes if not o.ok]
+    assert len(losers) == 49 and {o.reason for o in losers} == {"taken"}
+    owner = (await service.get(ticket.id))[0]
+    assert all(o.params["name"] == owner.assignee_name for o in losers)
+    async with sessions() as session:
+        claims = (await session.scalars(select(TicketEvent).where(
+            TicketEvent.action == "claimed"))).all()
+    assert len(claims) == 1
+
+
+async def test_reply_note_resolve_rate_flow(world):
+    service, sender, transport, staff, enterprise, sessions = world
+    agent = staff.actor(11, "李四")
+    ticket = await service.create(enterprise.id, "legal", "合同纠纷")
+    assert (await service.reply(ticket.id, agent, Content("text", "请提供合同 <b>原件</b>"))).ok
+    assert (await service.note(ticket.id, agent, "内部：客户很急")).ok
+    await sender.deliver_due()
+    to_enterprise = [m for c, m, _, _ in transport.sent if c == "501"]
+    assert any("请提供合同 &lt;b&gt;原件&lt;/b&gt;" in m.text for m in to_enterprise)
+    assert not any("内部" in (m.text or "") for _, m, _, _ in transport.sent)
+    state = await service.get(ticket.id)
+    assert state[0].status == Status.WAITING and state[0].first_response_at is not None
+    assert state[1].human_ticket_id == ticket.id
+
+    relayed = await service.enterprise_message(enterprise.id, Content("text", "好的，已上传"))
+    assert relayed.ok and (await service.get(ticket.id))[0].status == Status.IN_PROGRESS
+
+    assert (await service.resolve(ticket.id, agent, "已出具律师函")).ok
+    other = await ContactRepository(sessions).ensure("telegram", "777", "777", "路人")
+    assert (await service.rate(other.id, ticket.id, 5)).reason == "not_yours"
+    assert (await service.rate(enterprise.id, ticket.id, 9)).reason == "bad_rating"
+    assert (await service.rate(enterprise.id, ticket.id, 2)).ok
+    assert (await service.rate(enterprise.id, ticket.id, 3)).reason == "already_rated"
+    await sender.deliver_due()
+    texts = [m.text or "" for c, m, _, _ in transport.sent if c == "501"]
+    assert any("已出具律师函" in t for t in texts)
+    assert any("重新打开" in b.text for c, m, _, _ in transport.sent if c == "501"
+               for row in m.buttons for b in row)
+    assert (await service.reopen_by_enterprise(other.id, ticket.id)).reason == "not_yours"
+    assert (await service.reopen_by_enterprise(enterprise.id, ticket.id)).ok
+    events = [e.action for e in (await service.get(ticket.id))[3]]
+    assert events == ["created", "claimed", "replied", "note", "replied", "resolved", "rated",
+                      "reopened"]
+
+
+async def test_agents_cannot_touch_others_tickets_or_assign(world):
+    service, sender, transport, staff, enterprise, sessions = world
+    ticket = await service.create(enterprise.id, "hr", "招聘")
+    a, b, boss = staff.actor(11, "甲"), staff.actor(12, "乙"), staff.actor(21, "主管")
+    outsider = staff.actor(999, "外人")
+    assert (await service.claim(ticket.id, outsider)).reason == "forbidden"
+    assert (await service.claim(ticket.id, a)).ok
+    assert (await service.resolve(ticket.id, b, "x")).reason == "taken"
+    assert (await service.assign(ticket.id, a, "12")).reason == "forbidden"
+    assert (await service.assign(ticket.id, boss, "999")).reason == "not_staff"
+    assert (await service.assign(ticket.id, boss, "12")).ok
+    assert (await service.resolve(ticket.id, b, "好了")).ok
+    assert (await service.close(ticket.id, b)).ok
+    assert (await service.close(ticket.id, b)).reason == "cannot_closed"
+    assert (await service.set_priority(ticket.id, boss, "bogus")).reason == "bad_priority"
+
+
+async def test_failed_delivery_is_retried_then_sent(world):
+    service, sender, transport, staff, enterprise, sessions = world
+    from bot.outbox import RetryLater
+
+    calls = {"n": 0}
+    original = transport.send
+
+    async def flaky(*args):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RetryLater(0.0, "502 Bad Gateway")
+        return await original(*args)
+
+    transport.send = flaky
+    await service.create(enterprise.id, "other", "测试")
+    delay = await sender.deliver_due()
+    assert delay is not None  # one row waits for its retry; its chat is held in order
+    async with sessions.begin() as session:  # make it due now
+        for row in (await session.scalars(select(OutboxMessage))).all():
+            row.next_attempt_at = row.created_at
+    assert await sender.deliver_due() is None
+    async with sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    assert all(r.status == "sent" for r in rows)
+    assert json.loads(rows[1].payload)["edit_target"] if rows[1].purpose == "card_edit" else True
