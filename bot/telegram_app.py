@@ -23,7 +23,8 @@ from .services import Services
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-ENTERPRISE_COMMANDS = ("start", "help", "topics", "new", "mytickets", "human", "cancel", "lang")
+ENTERPRISE_COMMANDS = ("start", "help", "topics", "new", "mytickets", "human", "cancel", "lang",
+                       "deleteme")
 
 
 async def _deduplicate(update: Update, context: AppContext) -> None:

@@ -274,6 +274,8 @@ def handlers() -> list:
         CommandHandler("topics", topics, filters=PRIVATE),
         CommandHandler("mytickets", my_tickets, filters=PRIVATE),
         CommandHandler("human", human, filters=PRIVATE),
+        CommandHandler("deleteme", delete_me, filters=PRIVATE),
+        CallbackQueryHandler(delete_me_button, pattern=r"^erase:"),
         CallbackQueryHandler(topics_button, pattern=r"^tp:"),
         CallbackQueryHandler(entry_button, pattern=r"^kb:"),
         CallbackQueryHandler(feedback_button, pattern=r"^fb:"),
@@ -293,3 +295,31 @@ async def edited(update: Update, context: AppContext) -> None:
     """Edits are not re-processed (the first version was already answered or relayed)."""
     contact = await contact_of(update, context)
     await send(context, contact.chat_id, Outgoing(text=t("tg.edited", contact.language)))
+
+
+async def delete_me(update: Update, context: AppContext) -> None:
+    """Ask before erasing: the action cannot be undone."""
+    contact = await contact_of(update, context)
+    lang = contact.language
+    await send(context, contact.chat_id, Outgoing(
+        text=t("tg.deleteme_confirm", lang),
+        buttons=[[Button(t("button.erase", lang), "erase:yes"),
+                  Button(t("button.cancel", lang), "erase:no")]]))
+
+
+async def delete_me_button(update: Update, context: AppContext) -> None:
+    from bot.privacy import erase_contact
+
+    query = update.callback_query
+    contact = await contact_of(update, context)
+    lang = contact.language
+    await query.answer()
+    if query.data != "erase:yes":
+        await send(context, contact.chat_id, Outgoing(text=t("tg.deleteme_kept", lang)))
+        return
+    erased = await erase_contact(context.services.sessions, contact.id)
+    context.user_data.clear()
+    log.info("personal data erased for contact %s", contact.id)
+    await send(context, contact.chat_id, Outgoing(text=t(
+        "tg.deleteme_done", lang, profile=t("tg.profile_erased" if erased.profile else "tg.profile_none", lang),
+        questions=erased.questions, messages=erased.messages, tickets=erased.tickets)))

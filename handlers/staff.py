@@ -4,7 +4,6 @@ Every command and button checks the sender's role in the core; refusals are logg
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Update
@@ -13,16 +12,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.i18n import t
 from bot.messages import Outgoing, esc
 from bot.staff import Actor
-from bot.ticket_views import category_label, status_label
-from bot.tickets import Content, Outcome
+from bot.staff_commands import COMMANDS, outcome_text, run_command, ticket_action
+from bot.tickets import Content
 
 from .context import AppContext
 from .render import decode_callback
 
 log = logging.getLogger(__name__)
 LANG = "zh-CN"
-COMMANDS = ("queue", "mine", "ticket", "take", "assign", "reply", "note", "resolve", "reopen",
-            "close", "transfer", "priority", "reload")
 
 
 def actor_of(update: Update, context: AppContext) -> Actor:
@@ -39,12 +36,6 @@ async def answer_in_place(update: Update, context: AppContext, text: str) -> Non
                                         "ack")
 
 
-def outcome_text(outcome: Outcome, done_key: str) -> str:
-    if outcome.ok:
-        return t(done_key, LANG, **outcome.params)
-    return t(f"refuse.{outcome.reason}", LANG, **outcome.params)
-
-
 async def refuse_outsider(update: Update, context: AppContext, actor: Actor, what: str) -> bool:
     if actor.is_staff:
         return False
@@ -57,94 +48,13 @@ async def refuse_outsider(update: Update, context: AppContext, actor: Actor, wha
     return True
 
 
-def ticket_arg(context: AppContext) -> int | None:
-    if context.args and context.args[0].lstrip("#").isdigit():
-        return int(context.args[0].lstrip("#"))
-    return None
-
-
 async def command(update: Update, context: AppContext) -> None:
-    """One entry point for every staff command: role check, parse, act, answer."""
+    """Every staff command: the core checks the role, parses, acts and phrases the answer."""
     actor = actor_of(update, context)
     name = update.effective_message.text.split()[0][1:].split("@")[0].lower()
     if await refuse_outsider(update, context, actor, f"/{name}"):
         return
-    tickets = context.services.tickets
-    if name == "queue":
-        return await answer_in_place(update, context, await listing(await tickets.queue(),
-                                                                    "staff.queue"))
-    if name == "mine":
-        return await answer_in_place(update, context, await listing(await tickets.mine(actor),
-                                                                    "staff.mine"))
-    if name == "reload":
-        return await reload(update, context, actor)
-    ticket_id = ticket_arg(context)
-    rest = " ".join(context.args[1:]) if context.args else ""
-    if ticket_id is None:
-        return await answer_in_place(update, context, t(f"usage.{name}", LANG))
-    if name == "ticket":
-        return await answer_in_place(update, context, await details(context, ticket_id))
-    actions = {
-        "take": (lambda: tickets.claim(ticket_id, actor), "done.claimed"),
-        "assign": (lambda: tickets.assign(ticket_id, actor, rest.strip().lstrip("@")),
-                   "done.assigned"),
-        "reply": (lambda: tickets.reply(ticket_id, actor, Content("text", rest)), "done.replied"),
-        "note": (lambda: tickets.note(ticket_id, actor, rest), "done.noted"),
-        "resolve": (lambda: tickets.resolve(ticket_id, actor, rest), "done.resolved"),
-        "reopen": (lambda: tickets.reopen(ticket_id, actor), "done.reopened"),
-        "close": (lambda: tickets.close(ticket_id, actor), "done.closed"),
-        "transfer": (lambda: tickets.transfer(ticket_id, actor, rest), "done.transferred"),
-        "priority": (lambda: tickets.set_priority(ticket_id, actor, rest.strip()),
-                     "done.priority"),
-    }
-    needs_text = {"assign", "reply", "note", "transfer", "priority"}
-    if name in needs_text and not rest.strip():
-        return await answer_in_place(update, context, t(f"usage.{name}", LANG))
-    run, done = actions[name]
-    outcome = await run()
-    log.info("staff %s: /%s #%s → %s", actor.id, name, ticket_id, outcome.reason or "ok")
-    await answer_in_place(update, context, outcome_text(outcome, done))
-
-
-async def listing(tickets, key: str) -> str:
-    if not tickets:
-        return t(f"{key}_empty", LANG)
-    lines = [t("staff.line", LANG, id=tk.id, category=category_label(tk.category, LANG),
-               status=status_label(tk.status, LANG), owner=esc(tk.assignee_name or "—"),
-               priority=t(f"priority.{tk.priority}", LANG), text=esc(tk.description[:30]))
-             for tk in tickets]
-    return t(key, LANG, count=len(tickets)) + "\n" + "\n".join(lines)
-
-
-async def details(context: AppContext, ticket_id: int) -> str:
-    found = await context.services.tickets.get(ticket_id)
-    if found is None:
-        return t("refuse.no_ticket", LANG, id=ticket_id)
-    ticket, contact, profile, events, messages = found
-    delivery = await context.services.tickets.delivery(ticket_id)
-    lines = [context.services.tickets.views.card(ticket, contact, profile).text or "",
-             t("staff.history", LANG)]
-    for event in events[-15:]:
-        lines.append(t("staff.event", LANG, at=event.at.strftime("%m-%d %H:%M"),
-                       who=esc(event.actor_name or event.actor_kind), action=event.action,
-                       status=status_label(event.to_status or "", LANG)
-                       if event.to_status else ""))
-    lines.append(t("staff.messages", LANG, count=len(messages)))
-    lines.append(t("staff.delivery", LANG, **delivery))
-    return "\n".join(lines)
-
-
-async def reload(update: Update, context: AppContext, actor: Actor) -> None:
-    if not context.services.staff.may(actor, "reload"):
-        log.warning("refused /reload from %s", actor.id)
-        return await answer_in_place(update, context, t("refuse.forbidden", LANG))
-    result = await asyncio.to_thread(context.services.knowledge.reload)
-    log.info("knowledge reload by %s: ok=%s entries=%s", actor.id, result.ok, result.entries)
-    if result.ok:
-        text = t("staff.reloaded", LANG, entries=result.entries)
-    else:
-        problems = "\n".join(esc(str(p)) for p in result.problems[:10])
-        text = t("staff.reload_failed", LANG, entries=result.entries, problems=problems)
+    text = await run_command(context.services, actor, name, list(context.args or []))
     await answer_in_place(update, context, text)
 
 
@@ -165,18 +75,11 @@ async def card_button(update: Update, context: AppContext) -> None:
         await query.answer(t("tg.stale_button", LANG))
         return
     action, ticket_id = parts[1], int(parts[2])
-    tickets = context.services.tickets
-    known = {"claim": (lambda: tickets.claim(ticket_id, actor), "done.claimed"),
-             "resolve": (lambda: tickets.resolve(ticket_id, actor, ""), "done.resolved"),
-             "close": (lambda: tickets.close(ticket_id, actor), "done.closed"),
-             "reopen": (lambda: tickets.reopen(ticket_id, actor), "done.reopened")}
-    if action not in known:
+    if action not in ("claim", "resolve", "close", "reopen"):
         await query.answer(t("tg.stale_button", LANG))
         return
-    run, done = known[action]
-    outcome = await run()
-    log.info("staff %s: button %s #%s → %s", actor.id, action, ticket_id, outcome.reason or "ok")
-    await query.answer(outcome_text(outcome, done), show_alert=not outcome.ok)
+    outcome = await ticket_action(context.services, actor, action, ticket_id)
+    await query.answer(outcome_text(outcome, action), show_alert=not outcome.ok)
 
 
 async def group_message(update: Update, context: AppContext) -> None:
@@ -201,7 +104,7 @@ async def group_message(update: Update, context: AppContext) -> None:
         outcome = await tickets.reply(ticket_id, actor, Content(
             kind, text, None, str(message.chat_id), message.message_id))
     if not outcome.ok:
-        await answer_in_place(update, context, outcome_text(outcome, "done.replied"))
+        await answer_in_place(update, context, outcome_text(outcome, "reply"))
 
 
 def handlers(staff_chat_id: int | None) -> list:

@@ -1,6 +1,7 @@
 """End-to-end harness: the real Application (polling or webhook) against the fake Bot API."""
 from __future__ import annotations
 
+import re
 import socket
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ class Env:
         chat = self.fake.chats[STAFF_GROUP]
         msg = b.text_message(chat, user, text, self.fake.next_message_id(STAFF_GROUP),
                              thread_id=thread_id)
-        if text.startswith("/"):
+        if re.match(r"^/[A-Za-z0-9_]+", text):
             msg["entities"] = [{"type": "bot_command", "offset": 0,
                                 "length": len(text.split()[0])}]
         if reply_to is not None:
@@ -125,13 +126,20 @@ async def running_bot(fake: FakeBotAPI, settings: Settings, mode: str) -> AsyncI
 
 
 @asynccontextmanager
-async def world(tmp_path: Path, kb_dir: Path, mode: str, forum: bool = True,
-                **extra: str) -> AsyncIterator[Env]:
+async def fake_world(tmp_path: Path, kb_dir: Path, mode: str, forum: bool = True,
+                     **extra: str) -> AsyncIterator[tuple[FakeBotAPI, Settings]]:
+    """The fake Bot API with users and a staff group, and settings pointing at it."""
     async with running_fake() as fake:
         for user in (AGENT_A, AGENT_B, SUPERVISOR, OUTSIDER, OWNER, CLERK):
             fake.add_user(user)
         fake.add_chat(b.supergroup(STAFF_GROUP, "平台工作群", is_forum=forum),
                       {u["id"]: "member" for u in (AGENT_A, AGENT_B, SUPERVISOR, OUTSIDER)})
-        settings = e2e_settings(tmp_path, fake, kb_dir, mode, **extra)
+        yield fake, e2e_settings(tmp_path, fake, kb_dir, mode, **extra)
+
+
+@asynccontextmanager
+async def world(tmp_path: Path, kb_dir: Path, mode: str, forum: bool = True,
+                **extra: str) -> AsyncIterator[Env]:
+    async with fake_world(tmp_path, kb_dir, mode, forum, **extra) as (fake, settings):
         async with running_bot(fake, settings, mode) as env:
             yield env

@@ -1,0 +1,83 @@
+"""Bad and hostile input: a polite, specific reply; nothing crashes, leaks or is lost."""
+from tests.e2e.harness import OUTSIDER, OWNER, STAFF_GROUP, world
+from tests.fakebot import builders as b
+
+VALID_CODE = "91350100M000100Y43"
+
+
+async def test_unsupported_content_and_edits(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        chat = b.private_chat(OWNER)
+        fake = env.fake
+        stub = b.file_stub("media")
+        for content in (lambda i: b.sticker_message(chat, OWNER, i, stub),
+                        lambda i: b.voice_message(chat, OWNER, i, stub),
+                        lambda i: b.location_message(chat, OWNER, i, 22.8, 108.3),
+                        lambda i: b.contact_message(chat, OWNER, i, "13800138000", "张三")):
+            await env.push(message=content(fake.next_message_id(OWNER["id"])))
+        await env.fake.wait_for(lambda: sum("只能处理文字" in (m.get("text") or "")
+                                            for m in fake.sent(OWNER["id"])) >= 4)
+        original = b.text_message(chat, OWNER, "试用期", fake.next_message_id(OWNER["id"]))
+        await env.push(edited_message=b.edited(original, "试用期多久"))
+        await env.reply_to(OWNER["id"], "修改后的消息不会重新处理")
+        await env.say(OWNER, "欠款" * 1500)
+        await env.reply_to(OWNER["id"], "问题太长了")
+        await env.say(OWNER, "🙏🙏🙏")
+        await env.reply_to(OWNER["id"], "没有看到问题内容")
+        big = b.document(b.file_stub("big", size=25 * 1024 * 1024), "scan.pdf")
+        await env.push(message=b.message(chat, OWNER, fake.next_message_id(OWNER["id"]),
+                                         document=big))
+        await env.reply_to(OWNER["id"], "文件超过 20 MB")
+        # A message in some other group is ignored without a reply.
+        other = b.supergroup(-100999, "别的群")
+        fake.add_chat(other, {OUTSIDER["id"]: "member"})
+        await env.push(message=b.text_message(other, OUTSIDER, "大家好",
+                                              fake.next_message_id(-100999)))
+        await env.say(OWNER, "/help")
+        await env.reply_to(OWNER["id"], "怎么用")
+        assert fake.sent(-100999) == []
+
+
+async def test_forged_and_stale_callback_data(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        await env.say(OWNER, "/start")
+        welcome = await env.reply_to(OWNER["id"], "中小企业公共服务平台")
+        for data in ("rate:999:5", "rate:x:y", "reopen:abc", "kb:no-such-entry", "fb:1:1",
+                     "tk:claim:1", "tp:99:0", "cat:bogus"):
+            await env.press(OUTSIDER, welcome, data)
+        await env.fake.wait_for(lambda: len([c for c in env.fake.calls
+                                             if c.method == "answerCallbackQuery"]) >= 7)
+        await env.say(OWNER, "/help")
+        await env.reply_to(OWNER["id"], "怎么用")
+
+
+async def test_mytickets_and_deleteme(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        await env.say(OWNER, "/mytickets")
+        await env.reply_to(OWNER["id"], "还没有提交过需求")
+        await env.say(OWNER, "/new")
+        categories = await env.reply_to(OWNER["id"], "请选择需求类别")
+        await env.press(OWNER, categories, "cat:legal")
+        await env.say(OWNER, "张三欠款，电话13800138000")
+        more = await env.reply_to(OWNER["id"], "已收到")
+        await env.press(OWNER, more, "intake:done")
+        for text in ("某某公司", VALID_CODE, "张三", "13800138000"):
+            await env.say(OWNER, text)
+        consent = await env.reply_to(OWNER["id"], "是否同意")
+        await env.press(OWNER, consent, "consent:yes")
+        confirm = await env.reply_to(OWNER["id"], "请确认")
+        await env.press(OWNER, confirm, "intake:confirm")
+        await env.reply_to(OWNER["id"], "已受理")
+        await env.say(OWNER, "/mytickets")
+        listing = await env.reply_to(OWNER["id"], "我的需求")
+        assert "#1" in listing["text"] and "新建" in listing["text"]
+        await env.say(OWNER, "/deleteme")
+        ask = await env.reply_to(OWNER["id"], "删除后无法恢复")
+        await env.press(OWNER, ask, "erase:yes")
+        done = await env.reply_to(OWNER["id"], "企业资料：已删除")
+        assert "1 条需求的描述已匿名化" in done["text"]
+        contact = await env.services.contacts.ensure("telegram", str(OWNER["id"]), "x")
+        assert await env.services.contacts.profile(contact.id) is None
+        ticket, *_ = await env.services.tickets.get(1)
+        assert ticket.description == "[已删除]" and ticket.category == "legal"
+        assert "13800138000" not in str([m.text for m in (await env.services.tickets.get(1))[4]])
