@@ -191,7 +191,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run() -> None:
         async with running_services(settings) as services:
-            await run_console(services.assistant, settings.assistant.default_language)
+            await run_console(services, settings.assistant.default_language)
 
     asyncio.run(run())
     return 0

@@ -68,7 +68,7 @@ class OutboxSender:
     """Delivers pending outbox rows in order; wakes immediately when something is enqueued."""
 
     def __init__(self, sessions: async_sessionmaker, transport: Transport,
-                 staff_chat_id: int | None, use_topics: bool = True) -> None:
+                 staff_chat_id: int | str | None, use_topics: bool = True) -> None:
         self.sessions = sessions
         self.transport = transport
         self.staff_chat_id = staff_chat_id

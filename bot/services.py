@@ -57,12 +57,17 @@ class Services:
     postman: Postman
     extras: dict = field(default_factory=dict)
 
-    def start_sender(self, transport: Transport) -> OutboxSender:
-        sender = OutboxSender(self.sessions, transport, self.settings.staff.chat_id,
+    def start_sender(self, transport: Transport, staff_chat_id: int | str | None = None,
+                     background: bool = True) -> OutboxSender:
+        """Deliver the outbox through `transport`: by a background task, or (the terminal)
+        only when the caller runs `deliver_due()`. The staff chat can be overridden."""
+        sender = OutboxSender(self.sessions, transport,
+                              staff_chat_id or self.settings.staff.chat_id,
                               self.settings.staff.use_topics)
         self.postman.sender = sender
-        sender.start()
-        sender.notify()  # deliver whatever a previous run left pending
+        if background:
+            sender.start()
+            sender.notify()  # deliver whatever a previous run left pending
         return sender
 
     async def stop_sender(self) -> None:

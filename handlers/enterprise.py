@@ -8,6 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot import answer_views
 from bot.decisions import reply_messages
+from bot.handoff import hand_off
 from bot.i18n import SUPPORTED, t
 from bot.messages import Button, Outgoing, esc
 from bot.ticket_views import category_label, status_label
@@ -178,20 +179,9 @@ async def human(update: Update, context: AppContext) -> None:
     if update.callback_query:
         await update.callback_query.answer()
     contact = await contact_of(update, context)
-    services = context.services
-    if contact.human_ticket_id is not None:
+    if await hand_off(context.services, contact) is None:
         await send(context, contact.chat_id, Outgoing(text=t("tg.already_human",
                                                              contact.language)))
-        return
-    recent = await services.questions.recent_for(contact.external_id, limit=5)
-    lines = []
-    for row in reversed(recent):
-        entry = services.assistant.entry(row.entry_id) if row.entry_id else None
-        candidate = f" → {entry.question}（{row.decision}）" if entry else f"（{row.decision}）"
-        lines.append(f"· {row.text[:200]}{candidate}")
-    description = t("tg.human_description", "zh-CN") + ("\n" + "\n".join(lines) if lines else "")
-    await services.tickets.create(contact.id, "other", description, origin="human",
-                                  context={"recent": [r.id for r in recent]})
 
 
 async def end_human(update: Update, context: AppContext) -> None:

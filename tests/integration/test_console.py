@@ -10,7 +10,7 @@ async def lines(*items):
 async def chat(settings, *inputs) -> str:
     out: list[str] = []
     async with running_services(settings) as services:
-        await run_console(services.assistant, "zh-CN", lines(*inputs), out.append, prompt=False)
+        await run_console(services, "zh-CN", lines(*inputs), out.append)
     return "\n".join(out)
 
 
@@ -44,3 +44,24 @@ async def test_fallback_bad_input_and_topics(settings):
 async def test_english(settings):
     text = await chat(settings, "/lang en", "试用期最长可以约定多久", "/quit")
     assert "Source: 《中华人民共和国劳动合同法》第19条" in text and "not legal advice" in text
+
+
+async def test_whole_product_in_the_terminal(settings):
+    text = await chat(
+        settings,
+        "试用期最长可以约定多久", "/new", "2", "客户欠款二十万", "/done",
+        "某某科技有限公司", "91350100M000100Y44", "91350100M000100Y43", "张三", "123",
+        "13800138000", "y", "y",
+        "/as staff", "/queue", "/take 1", "/reply 1 请提供合同复印件", "/note 1 内部备注",
+        "/as enterprise", "合同已经发了", "/mytickets",
+        "/as staff", "/resolve 1 已出具律师函", "/ticket 1",
+        "/as enterprise", "/rate 1 5", "/quit")
+    assert "已受理，编号 #1" in text
+    assert "校验位不正确" in text and "电话号码格式不正确" in text
+    assert "[→ 员工群 · #1]" in text and "某某科技有限公司" in text
+    assert "已认领 #1" in text
+    assert "[→ 企业] 👩‍💼 平台工作人员（需求 #1）：\n请提供合同复印件" in text
+    assert "已为 #1 保存内部备注" in text and "[→ 企业] 内部备注" not in text
+    assert "[→ 员工群 · #1] 💬 #1 某某科技有限公司：\n合同已经发了" in text
+    assert "已办结" in text and "已出具律师函" in text and "处理记录" in text
+    assert "企业评分：★★★★★" in text
