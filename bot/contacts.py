@@ -28,18 +28,8 @@ class ContactRepository:
         """The contact for this channel identity, created on first contact."""
         try:
             async with self.sessions.begin() as session:
-                contact = await get_contact(session, channel, external_id)
-                if contact is None:
-                    contact = Contact(channel=channel, external_id=external_id,
-                                      chat_id=chat_id, display_name=display_name,
-                                      language=language or "zh-CN", source=source)
-                    session.add(contact)
-                    await session.flush()
-                else:
-                    if display_name and contact.display_name != display_name:
-                        contact.display_name = display_name
-                    contact.unreachable_at = None  # they wrote to us: reachable again
-                return contact
+                return await ensure_contact(session, channel, external_id, chat_id,
+                                            display_name, language, source)
         except IntegrityError:  # created concurrently by another update: read theirs
             async with self.sessions() as session:
                 return await get_contact(session, channel, external_id)  # type: ignore[return-value]
@@ -75,3 +65,23 @@ class ContactRepository:
 async def get_contact(session: AsyncSession, channel: str, external_id: str) -> Contact | None:
     return await session.scalar(select(Contact).where(Contact.channel == channel,
                                                       Contact.external_id == external_id))
+
+
+async def ensure_contact(session: AsyncSession, channel: str, external_id: str, chat_id: str,
+                         display_name: str | None = None, language: str | None = None,
+                         source: str | None = None) -> Contact:
+    """Find or create a contact inside the caller's transaction."""
+    contact = await get_contact(session, channel, external_id)
+    if contact is None:
+        contact = Contact(channel=channel, external_id=external_id, chat_id=chat_id,
+                          display_name=display_name, language=language or "zh-CN", source=source)
+        session.add(contact)
+        await session.flush()
+        return contact
+    if display_name and contact.display_name != display_name:
+        contact.display_name = display_name
+    if source and not contact.source:
+        contact.source = source  # e.g. a /start deep-link payload after the first message
+    if contact.unreachable_at is not None:
+        contact.unreachable_at = None  # they wrote to us: reachable again
+    return contact

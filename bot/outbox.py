@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 BACKOFF_CAP = 300.0
+BATCH = 200  # pending rows looked at per round
+PARALLEL = 8  # sends in flight at once (distinct chats)
 
 
 class RetryLater(Exception):
@@ -74,6 +76,7 @@ class OutboxSender:
         self.staff_chat_id = staff_chat_id
         self.use_topics = use_topics
         self._wake = asyncio.Event()
+        self._parallel = asyncio.Semaphore(PARALLEL)
         self._task: asyncio.Task | None = None
         self.idle = asyncio.Event()
 
@@ -109,114 +112,117 @@ class OutboxSender:
             self.idle.clear()
 
     async def deliver_due(self) -> float | None:
-        """Send every due row; return seconds until the next retry, or None when idle."""
+        """Send every due row; return seconds until the next retry, or None when idle.
+
+        Each round sends the oldest pending message of every chat, chats in parallel, and
+        records all outcomes in one transaction: a chat's messages keep their order, and one
+        slow or flooded chat does not hold up the others."""
         while True:
             async with self.sessions() as session:
                 rows = list(await session.scalars(
                     select(OutboxMessage).where(OutboxMessage.status == "pending")
-                    .order_by(OutboxMessage.id).limit(100)))
+                    .order_by(OutboxMessage.id).limit(BATCH)))
+                ticket_ids = {r.ticket_id for r in rows if r.ticket_id}
+                tickets = {t.id: t for t in await session.scalars(
+                    select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
             if not rows:
                 return None
             now = utcnow()
-            blocked: set[str] = set()
-            progressed = False
-            next_due: float | None = None
+            heads: dict[str, OutboxMessage] = {}
             for row in rows:
-                due = _aware(row.next_attempt_at)
-                if row.chat_id in blocked or due > now:
-                    # Keep each chat's order: nothing overtakes a message that is waiting.
-                    blocked.add(row.chat_id)
-                    wait = max((due - now).total_seconds(), 0.05)
-                    next_due = wait if next_due is None else min(next_due, wait)
-                    continue
-                if await self._deliver(row):
-                    progressed = True
-                else:
-                    blocked.add(row.chat_id)
-                    next_due = 0.05 if next_due is None else min(next_due, 0.05)
-            if not progressed:
-                return next_due
+                heads.setdefault(row.chat_id, row)
+            due = [r for r in heads.values() if _aware(r.next_attempt_at) <= now]
+            if not due:
+                return max(0.05, min((_aware(r.next_attempt_at) - now).total_seconds()
+                                     for r in heads.values()))
+            outcomes = await asyncio.gather(*(self._attempt(r, tickets.get(r.ticket_id))
+                                              for r in due))
+            await self._record(outcomes)
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
+    async def _attempt(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
+        async with self._parallel:
+            try:
+                return await self._send(row, ticket)
+            except RetryLater as exc:
+                return _Outcome(row, "retry", error=str(exc), delay=exc.delay)
+            except Unreachable as exc:
+                return _Outcome(row, "failed", error=f"unreachable: {exc}", unreachable=True)
+            except Rejected as exc:
+                return _Outcome(row, "failed", error=str(exc))
+
+    async def _send(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
         message = Outgoing.from_json(json.loads(row.payload))
-        async with self.sessions() as session:
-            ticket = await session.get(Ticket, row.ticket_id) if row.ticket_id else None
-        chat_id = str(self.staff_chat_id) if row.chat_id == STAFF_CHAT else row.chat_id
         if row.chat_id == STAFF_CHAT and self.staff_chat_id is None:
-            await self._finish(row, "failed", error="no staff chat configured")
-            return True
-        try:
-            thread_id = message.thread_id or (
-                ticket.staff_thread_id if ticket and message.in_ticket_thread else None)
-            if message.kind == "topic":
-                thread_id = await self._topic(row, chat_id, message, ticket)
-                await self._finish(row, "sent", thread_id=thread_id)
-                return True
-            edit_id = ticket.staff_card_message_id if message.edit_target == "card" and ticket else None
-            if message.edit_target == "card" and edit_id is None:
-                await self._finish(row, "failed", error="card was never sent")
-                return True
-            result = await self.transport.send(chat_id, message, thread_id, edit_id)
-        except RetryLater as exc:
-            return await self._retry(row, exc.delay, str(exc))
-        except Unreachable as exc:
-            await self._finish(row, "failed", error=f"unreachable: {exc}")
-            await self._mark_unreachable(row.chat_id)
-            return True
-        except Rejected as exc:
-            await self._finish(row, "failed", error=str(exc))
-            return True
-        # An edited card is the same message: link only new messages to the ticket.
-        await self._finish(row, "sent", message_id=result.message_id,
-                           chat_id=chat_id if edit_id is None else None)
-        return True
+            return _Outcome(row, "failed", error="no staff chat configured")
+        chat_id = str(self.staff_chat_id) if row.chat_id == STAFF_CHAT else row.chat_id
+        thread_id = message.thread_id or (
+            ticket.staff_thread_id if ticket and message.in_ticket_thread else None)
+        if message.kind == "topic" and message.topic_action == "create":
+            if ticket is None or not self.use_topics or ticket.staff_thread_id is not None:
+                return _Outcome(row, "sent")
+            created = await self.transport.create_topic(chat_id, message.text or "")
+            return _Outcome(row, "sent", thread_id=created)
+        edit_id = None
+        if message.edit_target == "card":
+            edit_id = ticket.staff_card_message_id if ticket else None
+            if edit_id is None:
+                return _Outcome(row, "failed", error="card was never sent")
+        result = await self.transport.send(chat_id, message, thread_id, edit_id)
+        # An edited card is the same message: only new messages are linked to the ticket.
+        return _Outcome(row, "sent", message_id=result.message_id,
+                        link_chat=chat_id if edit_id is None and row.chat_id == STAFF_CHAT
+                        else None)
 
-    async def _topic(self, row: OutboxMessage, chat_id: str, message: Outgoing,
-                     ticket: Ticket | None) -> int | None:
-        if ticket is None or not self.use_topics or ticket.staff_thread_id is not None:
-            return ticket.staff_thread_id if ticket else None
-        thread_id = await self.transport.create_topic(chat_id, message.text or "")
-        if thread_id is not None:
-            async with self.sessions.begin() as session:
-                await session.execute(update(Ticket).where(Ticket.id == ticket.id)
-                                      .values(staff_thread_id=thread_id))
-        return thread_id
-
-    async def _retry(self, row: OutboxMessage, delay: float, error: str) -> bool:
-        attempts = row.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
-            await self._finish(row, "failed", error=error)
-            return True
-        delay = max(delay, min(BACKOFF_CAP, 0.5 * 2 ** attempts))
+    async def _record(self, outcomes: list["_Outcome"]) -> None:
+        """Store every outcome of a round in one transaction."""
+        unreachable: set[str] = set()
         async with self.sessions.begin() as session:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                attempts=attempts, last_error=error,
-                next_attempt_at=utcnow() + timedelta(seconds=delay)))
-        log.info("outbox %s: retry in %.1fs (%s)", row.id, delay, error)
-        return False
+            for out in outcomes:
+                row = out.row
+                if out.status == "retry" and row.attempts + 1 < MAX_ATTEMPTS:
+                    delay = max(out.delay, min(BACKOFF_CAP, 0.5 * 2 ** (row.attempts + 1)))
+                    log.info("outbox %s: retry in %.1fs (%s)", row.id, delay, out.error)
+                    await session.execute(update(OutboxMessage).where(
+                        OutboxMessage.id == row.id).values(
+                        attempts=row.attempts + 1, last_error=out.error,
+                        next_attempt_at=utcnow() + timedelta(seconds=delay)))
+                    continue
+                status = "failed" if out.status == "retry" else out.status
+                if status == "failed":
+                    log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, out.error)
+                await session.execute(update(OutboxMessage).where(
+                    OutboxMessage.id == row.id).values(
+                    status=status, attempts=row.attempts + 1, last_error=out.error,
+                    sent_message_id=out.message_id,
+                    sent_at=utcnow() if status == "sent" else None))
+                if out.unreachable:
+                    unreachable.add(row.chat_id)
+                if status != "sent" or row.ticket_id is None:
+                    continue
+                if out.thread_id is not None:
+                    await session.execute(update(Ticket).where(Ticket.id == row.ticket_id)
+                                          .values(staff_thread_id=out.thread_id))
+                if row.purpose == "card" and out.message_id is not None:
+                    await session.execute(update(Ticket).where(Ticket.id == row.ticket_id)
+                                          .values(staff_card_message_id=out.message_id))
+                if out.link_chat is not None and out.message_id is not None:
+                    session.add(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
+                                            ticket_id=row.ticket_id))
+            if unreachable:
+                await session.execute(update(Contact).where(Contact.chat_id.in_(unreachable))
+                                      .values(unreachable_at=utcnow()))
 
-    async def _finish(self, row: OutboxMessage, status: str, *, message_id: int | None = None,
-                      chat_id: str | None = None, error: str | None = None,
-                      thread_id: int | None = None) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                status=status, attempts=row.attempts + 1, last_error=error,
-                sent_message_id=message_id, sent_at=utcnow() if status == "sent" else None))
-            if status != "sent" or row.ticket_id is None or message_id is None:
-                if error:
-                    log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, error)
-                return
-            if row.purpose == "card":
-                await session.execute(update(Ticket).where(Ticket.id == row.ticket_id)
-                                      .values(staff_card_message_id=message_id))
-            if row.chat_id == STAFF_CHAT and chat_id is not None:
-                session.add(MessageLink(chat_id=chat_id, message_id=message_id,
-                                        ticket_id=row.ticket_id))
 
-    async def _mark_unreachable(self, chat_id: str) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(update(Contact).where(Contact.chat_id == chat_id)
-                                  .values(unreachable_at=utcnow()))
+@dataclass
+class _Outcome:
+    row: OutboxMessage
+    status: str  # sent, failed or retry
+    message_id: int | None = None
+    link_chat: str | None = None
+    thread_id: int | None = None
+    error: str | None = None
+    delay: float = 0.0
+    unreachable: bool = False
 
 
 def _aware(value: datetime) -> datetime:

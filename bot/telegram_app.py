@@ -12,11 +12,12 @@ from telegram import BotCommand, Update
 from telegram.ext import ApplicationBuilder, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from handlers import register
-from handlers.context import AppContext, SMEApplication
+from handlers.context import AppContext, SMEApplication, identity_of
 from handlers.transport import TelegramTransport
 from storage.inbound import InboundStore
 from storage.persistence import DatabasePersistence
 
+from .gate import admit
 from .i18n import t
 from .messages import Outgoing
 from .services import Services
@@ -27,11 +28,14 @@ ENTERPRISE_COMMANDS = ("start", "help", "topics", "new", "mytickets", "human", "
                        "deleteme")
 
 
-async def _deduplicate(update: Update, context: AppContext) -> None:
-    """Group -1: an update already processed (webhook retry, restart) stops here."""
-    if not await context.services.extras["inbound"].start_processing(update.update_id):
+async def _admit(update: Update, context: AppContext) -> None:
+    """Group -1: an update already processed (webhook retry, restart) stops here; otherwise its
+    sender's contact is found in the same transaction and kept for the handlers."""
+    admission = await admit(context.services.sessions, update.update_id, identity_of(update))
+    if not admission.fresh:
         log.info("duplicate update %s ignored", update.update_id)
         raise ApplicationHandlerStop
+    context.admitted_contact = admission.contact
 
 
 async def _on_error(update: object, context: AppContext) -> None:
@@ -71,11 +75,12 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
         .base_file_url(settings.telegram.base_file_url)
         .persistence(DatabasePersistence(services.sessions))
         .context_types(ContextTypes(context=AppContext))
+        .connection_pool_size(16)
     )
     if webhook:
         builder = builder.updater(None)
     application = builder.build()
-    application.add_handler(TypeHandler(Update, _deduplicate), group=-1)
+    application.add_handler(TypeHandler(Update, _admit), group=-1)
     register(application, settings.staff.chat_id)
     application.add_error_handler(_on_error)
     return application  # type: ignore[return-value]

@@ -27,16 +27,20 @@ from .ranking import LexicalRanker, Phrasings, Ranker, SemanticRanker
 
 
 class WRatioRanker(Ranker):
+    """Baseline: rapidfuzz WRatio against every phrasing; an entry's best phrasing counts."""
+
     name = "wratio"
 
-    def row_scores(self, query, exclude=None):
+    def entry_scores(self, query, exclude=None):
         scores = process.cdist([query], self.rows.normalized, scorer=fuzz.WRatio)[0] / 100.0
         if exclude is not None:
             scores[exclude] = -1.0
-        return np.arange(len(scores)), scores
+        return self.rows.max_per_entry(scores)
 
 
 class JiebaBM25Ranker(Ranker):
+    """Baseline: BM25 over jieba words of every phrasing (coverage-normalised)."""
+
     name = "bm25_jieba"
 
     def __init__(self, kb: KnowledgeBase, phrasings: Phrasings | None = None) -> None:
@@ -44,13 +48,14 @@ class JiebaBM25Ranker(Ranker):
         import jieba
 
         jieba.setLogLevel(60)
-        self.index = BM25Index(self.rows.normalized, tokenizer=jieba.lcut)
+        self.cut = jieba.lcut
+        self.index = BM25Index([self.cut(text) for text in self.rows.normalized])
 
-    def row_scores(self, query, exclude=None):
-        scores = self.index.coverage(query)
+    def entry_scores(self, query, exclude=None):
+        scores = self.index.coverage(self.cut(query))
         if exclude is not None:
             scores[exclude] = -1.0
-        return np.arange(len(scores)), scores
+        return self.rows.max_per_entry(scores)
 
 
 @dataclass

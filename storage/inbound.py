@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .models import InboundUpdate, utcnow
+
+_INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 class InboundStore:
@@ -17,25 +21,6 @@ class InboundStore:
         try:
             async with self.sessions.begin() as session:
                 session.add(InboundUpdate(update_id=update_id, payload=payload))
-        except IntegrityError:
-            return False
-        return True
-
-    async def start_processing(self, update_id: int) -> bool:
-        """Claim an update for processing; False when it was already processed."""
-        async with self.sessions.begin() as session:
-            claimed = await session.execute(
-                update(InboundUpdate).where(InboundUpdate.update_id == update_id,
-                                            InboundUpdate.processed_at.is_(None))
-                .values(processed_at=utcnow()))
-            if claimed.rowcount == 1:
-                return True
-            if await session.scalar(select(InboundUpdate.update_id).where(
-                    InboundUpdate.update_id == update_id)) is not None:
-                return False
-        try:  # polling: first sight of this update
-            async with self.sessions.begin() as session:
-                session.add(InboundUpdate(update_id=update_id, processed_at=utcnow()))
         except IntegrityError:
             return False
         return True
@@ -57,3 +42,19 @@ class InboundStore:
             pending = await session.scalar(select(func.count()).select_from(InboundUpdate).where(
                 InboundUpdate.processed_at.is_(None))) or 0
         return {"received": total, "pending": pending}
+
+
+async def claim_update(session: AsyncSession, update_id: int) -> bool:
+    """Mark an update processed inside the caller's transaction; False if it already was.
+
+    Polling sees an update first here (insert); the webhook stored it before (update)."""
+    insert = _INSERTS[session.bind.dialect.name](InboundUpdate).values(
+        update_id=update_id, received_at=utcnow(), processed_at=utcnow())
+    inserted = await session.execute(insert.on_conflict_do_nothing())
+    if inserted.rowcount == 1:
+        return True
+    claimed = await session.execute(
+        update(InboundUpdate).where(InboundUpdate.update_id == update_id,
+                                    InboundUpdate.processed_at.is_(None))
+        .values(processed_at=utcnow()))
+    return claimed.rowcount == 1

@@ -39,16 +39,24 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
 
     def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0) -> None:
         super().__init__(
-            store_data=PersistenceInput(bot_data=True, chat_data=True, user_data=True, callback_data=False),
+            store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True,
+                                        callback_data=False),
             update_interval=update_interval,
         )
         self.sessions = sessions
+        # What each row holds now: PTB asks to save the data of every user it saw, changed or
+        # not, so unchanged (or still empty) values are not written again.
+        self._stored: dict[tuple[str, str], str] = {}
 
     async def _load(self, kind: str) -> dict[str, Any]:
         async with self.sessions.begin() as session:
             rows = await session.execute(
                 select(PersistedState.key, PersistedState.value).where(PersistedState.kind == kind))
-            return {key: json.loads(value) for key, value in rows}
+            loaded = {}
+            for key, value in rows:
+                self._stored[(kind, key)] = value
+                loaded[key] = json.loads(value)
+            return loaded
 
     async def _write(self, kind: str, key: str, value: object) -> None:
         try:
@@ -59,17 +67,21 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         if not exact:
             log.warning("ptb_state %s %r: value is not plain JSON, not persisted", kind, key)
             return
+        if self._stored.get((kind, key), "{}") == text:
+            return
         async with self.sessions.begin() as session:
             insert = _UPSERTS[session.bind.dialect.name](PersistedState)
             stmt = insert.values(kind=kind, key=key, value=text)
             await session.execute(stmt.on_conflict_do_update(
                 index_elements=[PersistedState.kind, PersistedState.key],
                 set_={"value": stmt.excluded.value}))
+        self._stored[(kind, key)] = text
 
     async def _delete(self, kind: str, key: str) -> None:
         async with self.sessions.begin() as session:
             await session.execute(
                 delete(PersistedState).where(PersistedState.kind == kind, PersistedState.key == key))
+        self._stored.pop((kind, key), None)
 
     async def get_user_data(self) -> dict[int, dict]:
         return {int(key): value for key, value in (await self._load(USER)).items()}
@@ -91,7 +103,11 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                 select(PersistedState.key, PersistedState.value).where(
                     PersistedState.kind == CONVERSATION,
                     PersistedState.key.startswith(prefix, autoescape=True)))
-            return {tuple(json.loads(key[len(prefix):])): json.loads(value) for key, value in rows}
+            found = {}
+            for key, value in rows:
+                self._stored[(CONVERSATION, key)] = value
+                found[tuple(json.loads(key[len(prefix):]))] = json.loads(value)
+            return found
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         """Store the state of one conversation; `None` (the conversation ended) deletes it."""

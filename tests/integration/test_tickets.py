@@ -54,15 +54,17 @@ async def test_create_posts_topic_card_and_acknowledgement(world):
     ticket = await service.create(enterprise.id, "legal", "客户欠款<script>", [
         Content("photo", "合同", "file-1", "501", 9)])
     assert await sender.deliver_due() is None
-    chats = [(c, m.kind) for c, m, _, _ in transport.sent]
-    assert chats == [(str(STAFF_CHAT), "text"), (str(STAFF_CHAT), "copy"), ("501", "text")]
-    card = transport.sent[0][1]
-    assert "客户欠款&lt;script&gt;" in card.text and transport.sent[0][2] == 71
+    staff = [(m, thread) for c, m, thread, _ in transport.sent if c == str(STAFF_CHAT)]
+    assert [m.kind for m, _ in staff] == ["text", "copy"]  # each chat keeps its order
+    card, thread = staff[0]
+    assert "客户欠款&lt;script&gt;" in card.text and thread == 71
+    enterprise = [m for c, m, _, _ in transport.sent if c == "501"]
     assert [b.data for b in card.buttons[0]] == [f"tk:claim:{ticket.id}", f"tk:resolve:{ticket.id}",
                                                  f"tk:close:{ticket.id}"]
-    assert f"#{ticket.id}" in transport.sent[2][1].text
+    assert len(enterprise) == 1 and f"#{ticket.id}" in enterprise[0].text
     found = await service.get(ticket.id)
-    assert found[0].staff_card_message_id == 1001 and found[0].staff_thread_id == 71
+    card_id = next(1001 + i for i, (c, m, _, _) in enumerate(transport.sent) if m is card)
+    assert found[0].staff_card_message_id == card_id and found[0].staff_thread_id == 71
     assert [e.action for e in found[3]] == ["created"]
 
 

@@ -1,0 +1,112 @@
+"""Telegram benchmarks: the real bot (`sme-assistant run`, long polling, in its own process as
+in production) against the fake Bot API over HTTP (in this process).
+
+- sustained throughput: N users each ask one question at once; answers/s until all are sent;
+- latency at a fixed rate (50 questions/s): update pushed → sendMessage received, p50/p99;
+- ticket creation: /human by N users at once; requests/s until every staff card is posted.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.matcher_bench import percentile  # noqa: E402
+from tests.fakebot import FakeBotAPI, builders as b, running_fake  # noqa: E402
+
+STAFF_GROUP = -1009000000000
+QUESTIONS = ["试用期最长可以约定多久", "客户欠款三年了还能要吗", "高企认定要什么条件",
+             "小规模纳税人增值税怎么免", "商标被抢注了怎么办", "没签劳动合同要赔双倍工资吗"]
+
+
+def bot_env(fake: FakeBotAPI, tmp: Path) -> dict:
+    return {
+        **os.environ,
+        "SME_CONFIG": str(REPO / "config.yaml"),
+        "SME_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}",
+        "SME_KNOWLEDGE__SEMANTIC": "off",
+        "SME_LOGGING__LEVEL": "WARNING",
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "SME_TELEGRAM__BASE_URL": fake.base_url,
+        "SME_TELEGRAM__BASE_FILE_URL": fake.base_file_url,
+        "SME_TELEGRAM__POLL_TIMEOUT": "1",
+        "SME_STAFF__CHAT_ID": str(STAFF_GROUP),
+    }
+
+
+def answers_to(fake: FakeBotAPI, first_user: int, n: int) -> dict[int, float]:
+    """chat id → time the first answer to it arrived at the fake."""
+    seen: dict[int, float] = {}
+    for call in fake.calls:
+        if call.method == "sendMessage":
+            chat = int(call.params["chat_id"])
+            if first_user <= chat < first_user + n and chat not in seen:
+                seen[chat] = call.ts
+    return seen
+
+
+async def burst(fake: FakeBotAPI, first_user: int, n: int, text_of) -> float:
+    """Push n updates at once; seconds until each user got an answer."""
+    start = time.monotonic()
+    for i in range(n):
+        user = b.user(first_user + i, f"U{i}")
+        fake.add_user(user)
+        text = text_of(i)
+        if text.startswith("/"):
+            fake.user_command(user, text)
+        else:
+            fake.user_text(user, text)
+    await fake.wait_for(lambda: len(answers_to(fake, first_user, n)) == n, timeout=600)
+    return time.monotonic() - start
+
+
+async def paced(fake: FakeBotAPI, first_user: int, n: int, rate: float) -> list[float]:
+    pushed: dict[int, float] = {}
+    start = time.monotonic()
+    for i in range(n):
+        await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))  # load generator pacing
+        user = b.user(first_user + i, f"P{i}")
+        fake.add_user(user)
+        fake.user_text(user, QUESTIONS[i % len(QUESTIONS)])
+        pushed[first_user + i] = time.monotonic()
+    await fake.wait_for(lambda: len(answers_to(fake, first_user, n)) == n, timeout=600)
+    got = answers_to(fake, first_user, n)
+    return [(got[c] - pushed[c]) * 1000 for c in pushed]
+
+
+async def main() -> dict:
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        async with running_fake() as fake:
+            fake.add_chat(b.supergroup(STAFF_GROUP, "staff", is_forum=True))
+            bot = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", env=bot_env(fake, Path(tmp)), cwd=REPO,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            try:
+                await fake.wait_for_call("getUpdates", timeout=60)
+                await burst(fake, 10_000, 20, lambda i: QUESTIONS[i % len(QUESTIONS)])  # warm up
+                n = 2000
+                seconds = await burst(fake, 100_000, n, lambda i: QUESTIONS[i % len(QUESTIONS)])
+                results["answers_per_s_sustained"] = round(n / seconds, 1)
+                latencies = await paced(fake, 200_000, 500, 50.0)
+                results["latency_at_50_per_s_ms"] = {
+                    "p50": round(percentile(latencies, 50), 1),
+                    "p99": round(percentile(latencies, 99), 1)}
+                m = 300
+                seconds = await burst(fake, 300_000, m, lambda i: "/human")
+                results["tickets_per_s"] = round(m / seconds, 1)
+            finally:
+                bot.terminate()
+                await bot.wait()
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main()), ensure_ascii=False))
