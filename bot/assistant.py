@@ -4,17 +4,22 @@ No `telegram` import here: the console, the CLI and the Telegram handlers all ca
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from knowledge.decision import Decision, MatchResult
 from knowledge.model import Entry
 from knowledge.normalize import has_meaningful_text
 from knowledge.service import KnowledgeService
-from storage.questions import LoggedQuestion, QuestionLogRepository
+
+if TYPE_CHECKING:  # the command-line `ask` must start fast: no database modules
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.questions import QuestionLogRepository
 
 
 class InputProblem(StrEnum):
@@ -53,7 +58,7 @@ def check_question(text: str, max_chars: int) -> InputProblem | None:
 
 
 class Assistant:
-    def __init__(self, knowledge: KnowledgeService, questions: QuestionLogRepository | None,
+    def __init__(self, knowledge: KnowledgeService, questions: "QuestionLogRepository | None",
                  max_question_chars: int) -> None:
         self.knowledge = knowledge
         self.questions = questions
@@ -67,11 +72,16 @@ class Assistant:
         return Reply(text, self.knowledge.matcher.match(text))
 
     async def ask(self, text: str, *, channel: str, user_ref: str | None, lang: str,
-                  then: Callable[[AsyncSession, int, Reply], None] | None = None) -> Reply:
+                  then: "Callable[[AsyncSession, int, Reply], None] | None" = None) -> Reply:
         """Answer and log a question; `then(session, question_id, reply)` runs in the logging
         transaction so that the reply is enqueued atomically with the log entry."""
-        reply = self.answer_only(text)
+        if self.knowledge.matcher.mode == "semantic":  # ~10 ms of model inference: not on the loop
+            reply = await asyncio.to_thread(self.answer_only, text)
+        else:
+            reply = self.answer_only(text)
         if reply.result is not None and self.questions is not None:
+            from storage.questions import LoggedQuestion
+
             best = reply.result.best
             hook = (lambda session, qid: then(session, qid, reply)) if then else None
             question_id = await self.questions.record(LoggedQuestion(

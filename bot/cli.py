@@ -123,7 +123,7 @@ def _reply_json(reply) -> dict:
 
 
 def _reply_text(reply, lang: str, max_chars: int) -> str:
-    from .console import render_entry
+    from .answer_text import render_entry
 
     if reply.problem:
         return t(f"reply.{reply.problem.value}", lang, max=max_chars)

@@ -16,6 +16,7 @@ from itertools import count
 from knowledge.decision import Decision
 from knowledge.model import Entry
 
+from .answer_text import render_entry
 from .assistant import Reply
 from .contacts import ProfileInput
 from .handoff import hand_off
@@ -40,13 +41,6 @@ TAG_RE = re.compile(r"<[^>]+>")
 
 def plain(text: str | None) -> str:
     return html.unescape(TAG_RE.sub("", text or ""))
-
-
-def render_entry(entry: Entry, lang: str) -> str:
-    """An answer as plain text, with its source, review date and the disclaimer."""
-    return t("answer.plain", lang, question=entry.question, answer=entry.answer,
-             source=entry.source, updated=entry.updated.isoformat(),
-             disclaimer=t("answer.disclaimer", lang))
 
 
 def _numbered(entries: list[Entry]) -> str:

@@ -80,6 +80,7 @@ def build_knowledge(settings: Settings) -> KnowledgeService:
     service = KnowledgeService(settings.knowledge_dir, settings.knowledge.semantic,
                                settings.knowledge.cache_dir)
     service.load()
+    service.warm_up_in_background()
     return service
 
 

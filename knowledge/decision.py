@@ -27,9 +27,10 @@ class Thresholds:
                 "margin": round(self.margin, 4)}
 
 
+# Used only for a knowledge base that was never calibrated (values from the bundled one).
 DEFAULT_THRESHOLDS = {
-    "lexical": Thresholds(high=0.72, low=0.42, margin=0.05),
-    "semantic": Thresholds(high=0.93, low=0.88, margin=0.01),
+    "lexical": Thresholds(high=0.67, low=0.61, margin=0.08),
+    "semantic": Thresholds(high=0.86, low=0.83, margin=0.03),
 }
 
 

@@ -22,8 +22,11 @@ OPTIONAL = ("alternates", "follow_ups")
 COMPANION_FILES = {"synonyms.yaml", "calibration.yaml", "out_of_scope.yaml"}
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records the line of every mapping and of each of its keys."""
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~50× faster
+
+
+class _LineLoader(_Base):  # type: ignore[misc, valid-type]
+    """Safe loader that records the line of every mapping and of each of its keys."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -38,7 +41,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool =
 def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):
     """An impossible date (2026-13-45) stays a string so that validation can name it."""
     try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError:
         return loader.construct_scalar(node)
 

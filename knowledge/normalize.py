@@ -29,12 +29,23 @@ _NON_WORD_RE = re.compile(r"[^\w]|_", re.UNICODE)
 def normalize(text: str) -> str:
     """NFKC (full-width → half-width), traditional → simplified, lower case, fillers,
     punctuation, whitespace, emoji and control characters removed."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _T2S.convert(text).lower()
+    return _finish(_T2S.convert(unicodedata.normalize("NFKC", text)).lower())
+
+
+def _finish(text: str) -> str:
     text = _NON_WORD_RE.sub("", text)
     stripped = _FILLER_RE.sub("", text)
     # A question made only of fillers ("你好") keeps its words rather than becoming empty.
     return stripped or text
+
+
+def normalize_many(texts: list[str]) -> list[str]:
+    """`normalize` for a whole knowledge base: one conversion call instead of thousands."""
+    joined = _T2S.convert(unicodedata.normalize("NFKC", "\n".join(texts))).lower()
+    parts = joined.split("\n")
+    if len(parts) != len(texts):  # a text had its own line breaks: go one by one
+        return [normalize(t) for t in texts]
+    return [_finish(p) for p in parts]
 
 
 def has_meaningful_text(text: str) -> bool:

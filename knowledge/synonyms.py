@@ -1,7 +1,6 @@
 """Synonym and abbreviation expansion (高企 → 高新技术企业) from `synonyms.yaml`."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,20 +19,27 @@ class Synonyms:
     variants: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        keys = sorted(self.variants, key=len, reverse=True)
-        pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
-        object.__setattr__(self, "_pattern", pattern)
+        # Variants by first character, longest first: a scan of the text finds the longest
+        # variant at each position (a 600-way regex alternation was ten times slower).
+        by_first: dict[str, list[str]] = {}
+        for variant in sorted(self.variants, key=len, reverse=True):
+            by_first.setdefault(variant[0], []).append(variant)
+        object.__setattr__(self, "_by_first", by_first)
 
     def expand(self, normalized: str) -> str:
         """Return the text with the canonical form of every variant found appended."""
-        pattern = self._pattern  # type: ignore[attr-defined]
-        if pattern is None:
-            return normalized
-        extra = []
-        for m in pattern.finditer(normalized):
-            canonical = self.variants[m.group(0)]
-            if canonical not in normalized and canonical not in extra:
-                extra.append(canonical)
+        by_first = self._by_first  # type: ignore[attr-defined]
+        extra: list[str] = []
+        i, n = 0, len(normalized)
+        while i < n:
+            for variant in by_first.get(normalized[i], ()):
+                if normalized.startswith(variant, i):
+                    canonical = self.variants[variant]
+                    if canonical not in normalized and canonical not in extra:
+                        extra.append(canonical)
+                    i += len(variant) - 1
+                    break
+            i += 1
         return normalized + "".join(extra) if extra else normalized
 
     def __len__(self) -> int:
