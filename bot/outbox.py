@@ -26,6 +26,7 @@ MAX_ATTEMPTS = 12
 BACKOFF_CAP = 300.0
 BATCH = 200  # pending rows looked at per round
 PARALLEL = 8  # sends in flight at once (distinct chats)
+LINGER = 0.02  # after a wake-up, let a burst of new rows gather into one round
 
 
 class RetryLater(Exception):
@@ -99,10 +100,15 @@ class OutboxSender:
         while True:
             self._wake.clear()
             try:
-                delay = await self.deliver_due()
+                sent, delay = await self._round()
             except Exception:  # noqa: BLE001 - the sender must survive anything and retry
                 log.exception("outbox sender failed; retrying")
-                delay = 1.0
+                sent, delay = 0, 1.0
+            if sent >= PARALLEL:
+                continue  # a full round: more is probably waiting
+            if sent:
+                await asyncio.sleep(LINGER)  # let a burst gather into the next round
+                continue
             if delay is None:
                 self.idle.set()
             try:
@@ -112,32 +118,38 @@ class OutboxSender:
             self.idle.clear()
 
     async def deliver_due(self) -> float | None:
-        """Send every due row; return seconds until the next retry, or None when idle.
-
-        Each round sends the oldest pending message of every chat, chats in parallel, and
-        records all outcomes in one transaction: a chat's messages keep their order, and one
-        slow or flooded chat does not hold up the others."""
+        """Send everything that is due now; return seconds until the next retry, or None."""
         while True:
-            async with self.sessions() as session:
-                rows = list(await session.scalars(
-                    select(OutboxMessage).where(OutboxMessage.status == "pending")
-                    .order_by(OutboxMessage.id).limit(BATCH)))
-                ticket_ids = {r.ticket_id for r in rows if r.ticket_id}
-                tickets = {t.id: t for t in await session.scalars(
-                    select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
-            if not rows:
-                return None
-            now = utcnow()
-            heads: dict[str, OutboxMessage] = {}
-            for row in rows:
-                heads.setdefault(row.chat_id, row)
-            due = [r for r in heads.values() if _aware(r.next_attempt_at) <= now]
-            if not due:
-                return max(0.05, min((_aware(r.next_attempt_at) - now).total_seconds()
-                                     for r in heads.values()))
-            outcomes = await asyncio.gather(*(self._attempt(r, tickets.get(r.ticket_id))
-                                              for r in due))
-            await self._record(outcomes)
+            sent, delay = await self._round()
+            if not sent:
+                return delay
+
+    async def _round(self) -> tuple[int, float | None]:
+        """Send the oldest pending message of every chat, chats in parallel, and record all
+        outcomes in one transaction: a chat's messages keep their order, and one slow or
+        flooded chat does not hold up the others. Returns (messages tried, seconds until the
+        next one is due or None when nothing is pending)."""
+        async with self.sessions() as session:
+            rows = list(await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.id).limit(BATCH)))
+            ticket_ids = {r.ticket_id for r in rows if r.ticket_id}
+            tickets = {t.id: t for t in await session.scalars(
+                select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
+        if not rows:
+            return 0, None
+        now = utcnow()
+        heads: dict[str, OutboxMessage] = {}
+        for row in rows:
+            heads.setdefault(row.chat_id, row)
+        due = [r for r in heads.values() if _aware(r.next_attempt_at) <= now]
+        if not due:
+            return 0, max(0.05, min((_aware(r.next_attempt_at) - now).total_seconds()
+                                    for r in heads.values()))
+        outcomes = await asyncio.gather(*(self._attempt(r, tickets.get(r.ticket_id))
+                                          for r in due))
+        await self._record(outcomes)
+        return len(due), 0.0
 
     async def _attempt(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
         async with self._parallel:
@@ -174,43 +186,48 @@ class OutboxSender:
                         else None)
 
     async def _record(self, outcomes: list["_Outcome"]) -> None:
-        """Store every outcome of a round in one transaction."""
+        """Store every outcome of a round in one transaction (bulk updates by id)."""
+        now = utcnow()
+        changes: list[dict] = []
+        tickets: list[dict] = []
+        links: list[MessageLink] = []
         unreachable: set[str] = set()
+        for out in outcomes:
+            row = out.row
+            if out.status == "retry" and row.attempts + 1 < MAX_ATTEMPTS:
+                delay = max(out.delay, min(BACKOFF_CAP, 0.5 * 2 ** (row.attempts + 1)))
+                log.info("outbox %s: retry in %.1fs (%s)", row.id, delay, out.error)
+                changes.append({"id": row.id, "status": "pending", "attempts": row.attempts + 1,
+                                "last_error": out.error, "sent_message_id": None,
+                                "sent_at": None,
+                                "next_attempt_at": now + timedelta(seconds=delay)})
+                continue
+            status = "failed" if out.status == "retry" else out.status
+            if status == "failed":
+                log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, out.error)
+            changes.append({"id": row.id, "status": status, "attempts": row.attempts + 1,
+                            "last_error": out.error, "sent_message_id": out.message_id,
+                            "sent_at": now if status == "sent" else None,
+                            "next_attempt_at": row.next_attempt_at})
+            if out.unreachable:
+                unreachable.add(row.chat_id)
+            if status != "sent" or row.ticket_id is None:
+                continue
+            if out.thread_id is not None:
+                tickets.append({"id": row.ticket_id, "staff_thread_id": out.thread_id})
+            if row.purpose == "card" and out.message_id is not None:
+                tickets.append({"id": row.ticket_id, "staff_card_message_id": out.message_id})
+            if out.link_chat is not None and out.message_id is not None:
+                links.append(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
+                                         ticket_id=row.ticket_id))
         async with self.sessions.begin() as session:
-            for out in outcomes:
-                row = out.row
-                if out.status == "retry" and row.attempts + 1 < MAX_ATTEMPTS:
-                    delay = max(out.delay, min(BACKOFF_CAP, 0.5 * 2 ** (row.attempts + 1)))
-                    log.info("outbox %s: retry in %.1fs (%s)", row.id, delay, out.error)
-                    await session.execute(update(OutboxMessage).where(
-                        OutboxMessage.id == row.id).values(
-                        attempts=row.attempts + 1, last_error=out.error,
-                        next_attempt_at=utcnow() + timedelta(seconds=delay)))
-                    continue
-                status = "failed" if out.status == "retry" else out.status
-                if status == "failed":
-                    log.warning("outbox %s to %s failed: %s", row.id, row.chat_id, out.error)
-                await session.execute(update(OutboxMessage).where(
-                    OutboxMessage.id == row.id).values(
-                    status=status, attempts=row.attempts + 1, last_error=out.error,
-                    sent_message_id=out.message_id,
-                    sent_at=utcnow() if status == "sent" else None))
-                if out.unreachable:
-                    unreachable.add(row.chat_id)
-                if status != "sent" or row.ticket_id is None:
-                    continue
-                if out.thread_id is not None:
-                    await session.execute(update(Ticket).where(Ticket.id == row.ticket_id)
-                                          .values(staff_thread_id=out.thread_id))
-                if row.purpose == "card" and out.message_id is not None:
-                    await session.execute(update(Ticket).where(Ticket.id == row.ticket_id)
-                                          .values(staff_card_message_id=out.message_id))
-                if out.link_chat is not None and out.message_id is not None:
-                    session.add(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
-                                            ticket_id=row.ticket_id))
+            await session.execute(update(OutboxMessage), changes)
+            for values in tickets:  # rare (a topic or a card per request): one by one
+                await session.execute(update(Ticket), [values])
+            session.add_all(links)
             if unreachable:
                 await session.execute(update(Contact).where(Contact.chat_id.in_(unreachable))
-                                      .values(unreachable_at=utcnow()))
+                                      .values(unreachable_at=now))
 
 
 @dataclass

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import sparse
 
 
+MIN_IDF = 0.5  # terms in more than ~60 % of documents are skipped: they barely score
 BIGRAM_BASE = 0x110000  # above every code point: a bigram's id cannot equal a character's
 
 
@@ -79,12 +80,14 @@ class BM25Index:
     def mass(self, terms: set) -> float:
         """The query's idf mass; terms the index has never seen count at the maximum idf."""
         known = [self.vocab[t] for t in terms if t in self.vocab]
-        return float(self.idf[known].sum()) + self.max_idf * (len(terms) - len(known))
+        idf = self.idf[known]
+        return float(idf[idf >= MIN_IDF].sum()) + self.max_idf * (len(terms) - len(known))
 
     def scores(self, query: Sequence) -> tuple[np.ndarray, float]:
         """BM25 of every document, and the query's idf mass."""
         terms = set(query.tolist() if isinstance(query, np.ndarray) else query)
-        known = [self.vocab[t] for t in terms if t in self.vocab]
+        known = [i for i in (self.vocab.get(t) for t in terms)
+                 if i is not None and self.idf[i] >= MIN_IDF]
         if not known:
             return np.zeros(self.n_docs), self.mass(terms)
         spans = [slice(self._indptr[t], self._indptr[t + 1]) for t in known]
@@ -102,7 +105,7 @@ class BM25Index:
         total = 0.0
         for term in set(query):
             tf = counts.get(term, 0)
-            if tf and term in self.vocab:
+            if tf and term in self.vocab and self.idf[self.vocab[term]] >= MIN_IDF:
                 total += self.idf[self.vocab[term]] * tf * (self.k1 + 1.0) / (tf + norm)
         return total
 

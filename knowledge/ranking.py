@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .bm25 import BM25Index, char_ngrams, ngram_postings
 from .model import Entry, KnowledgeBase
@@ -127,11 +127,19 @@ class LexicalRanker(Ranker):
     def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
         base = self.bm25(query, exclude)
         scores = (1 - FUZZ_WEIGHT) * base
-        closest: dict[int, int] = {}
-        for i in np.argpartition(-base, min(FUZZ_SHORTLIST, len(base) - 1))[:FUZZ_SHORTLIST]:
-            similarity, closest[int(i)] = self.rows.closest(int(i), query, exclude)
-            scores[i] += FUZZ_WEIGHT * similarity
-        return scores, closest
+        shortlist = np.argpartition(-base, min(FUZZ_SHORTLIST, len(base) - 1))[:FUZZ_SHORTLIST]
+        rows = [r for i in shortlist for r in self.rows.rows_of[i] if r != exclude]
+        # One rapidfuzz call for the shortlist's phrasings; the best phrasing counts per entry.
+        similarity = process.cdist([query], [self.rows.normalized[r] for r in rows],
+                                   scorer=fuzz.ratio)[0] / 100.0
+        best: dict[int, tuple[float, int]] = {}
+        for row, value in zip(rows, similarity.tolist()):
+            entry = self.rows.entry_of[row]
+            if entry not in best or value > best[entry][0]:
+                best[entry] = (value, row)
+        for entry, (value, _) in best.items():
+            scores[entry] += FUZZ_WEIGHT * value
+        return scores, {entry: row for entry, (_, row) in best.items()}
 
 
 class SemanticRanker(LexicalRanker):
