@@ -49,21 +49,32 @@ class Answers:
         self.fake = fake
         self.seen_calls = 0
         self.first: dict[int, float] = {}
+        self.range = range(0)
+        self.in_range = 0
+
+    def expect(self, first_user: int, n: int) -> None:
+        self.update()
+        self.range = range(first_user, first_user + n)
+        self.in_range = sum(1 for chat in self.first if chat in self.range)
 
     def update(self) -> dict[int, float]:
         calls = self.fake.calls
         for call in calls[self.seen_calls:]:
-            if call.method == "sendMessage":
-                self.first.setdefault(int(call.params["chat_id"]), call.ts)
+            chat = int(call.params.get("chat_id", 0)) if call.method == "sendMessage" else None
+            if chat is not None and chat not in self.first:
+                self.first[chat] = call.ts
+                self.in_range += chat in self.range
         self.seen_calls = len(calls)
         return self.first
 
     def count(self, first_user: int, n: int) -> int:
-        return sum(1 for chat in self.update() if first_user <= chat < first_user + n)
+        self.update()
+        return self.in_range
 
 
 async def burst(fake: FakeBotAPI, answers: Answers, first_user: int, n: int, text_of) -> float:
     """Push n updates at once; seconds until each user got an answer."""
+    answers.expect(first_user, n)
     start = time.monotonic()
     for i in range(n):
         user = b.user(first_user + i, f"U{i}")
@@ -80,6 +91,7 @@ async def burst(fake: FakeBotAPI, answers: Answers, first_user: int, n: int, tex
 async def paced(fake: FakeBotAPI, answers: Answers, first_user: int, n: int,
                 rate: float) -> list[float]:
     pushed: dict[int, float] = {}
+    answers.expect(first_user, n)
     start = time.monotonic()
     for i in range(n):
         await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))  # load generator pacing

@@ -13,6 +13,7 @@ from telegram.ext import ApplicationBuilder, ApplicationHandlerStop, ContextType
 
 from handlers import register
 from handlers.context import AppContext, SMEApplication, identity_of
+from handlers.ordering import PerChatUpdateProcessor
 from handlers.transport import TelegramTransport
 from storage.inbound import InboundStore
 from storage.persistence import DatabasePersistence
@@ -76,6 +77,7 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
         .persistence(DatabasePersistence(services.sessions))
         .context_types(ContextTypes(context=AppContext))
         .connection_pool_size(16)
+        .concurrent_updates(PerChatUpdateProcessor(16))
     )
     if webhook:
         builder = builder.updater(None)
