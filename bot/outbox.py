@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Contact, MessageLink, OutboxMessage, Ticket, utcnow
@@ -130,22 +130,21 @@ class OutboxSender:
         flooded chat does not hold up the others. Returns (messages tried, seconds until the
         next one is due or None when nothing is pending)."""
         async with self.sessions() as session:
+            heads = (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending")
+                     .group_by(OutboxMessage.chat_id))
             rows = list(await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.status == "pending")
+                select(OutboxMessage).where(OutboxMessage.id.in_(heads))
                 .order_by(OutboxMessage.id).limit(BATCH)))
             ticket_ids = {r.ticket_id for r in rows if r.ticket_id}
             tickets = {t.id: t for t in await session.scalars(
                 select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
         if not rows:
             return 0, None
-        now = utcnow()
-        heads: dict[str, OutboxMessage] = {}
-        for row in rows:
-            heads.setdefault(row.chat_id, row)
-        due = [r for r in heads.values() if _aware(r.next_attempt_at) <= now]
+        now = utcnow()  # `rows` holds the oldest pending message of each chat
+        due = [r for r in rows if _aware(r.next_attempt_at) <= now]
         if not due:
             return 0, max(0.05, min((_aware(r.next_attempt_at) - now).total_seconds()
-                                    for r in heads.values()))
+                                    for r in rows))
         outcomes = await asyncio.gather(*(self._attempt(r, tickets.get(r.ticket_id))
                                           for r in due))
         await self._record(outcomes)

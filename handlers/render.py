@@ -43,6 +43,9 @@ def _break_rank(tokens: list[str], k: int, prev: str) -> int:
     return 0
 
 
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
 def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split Telegram HTML into non-empty parts of at most ``limit`` visible characters.
 
@@ -53,6 +56,8 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """
     if limit < 1:
         raise ValueError("limit must be positive")
+    if len(text) <= limit and text == text.strip() and _TAG_RE.sub("", text).strip():
+        return [text]  # markup only adds characters: the visible text is shorter still
     tokens = _TOKEN.findall(text)
     n = len(tokens)
     stack: list[tuple[str, str]] = []  # open tags as (name, opening tag)
