@@ -5,7 +5,6 @@ import asyncio
 import json
 import logging
 import signal
-import sys
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -70,32 +69,21 @@ async def webhook_server(services: Services) -> AsyncIterator[tuple]:
             await runner.cleanup()
 
 
-def _tune_threads() -> None:
-    """The database driver works in a thread: hand the GIL over sooner than the default 5 ms
-    so that each query's round trip is not held up by the busy event loop (measured in
-    bench/telegram_bench.py)."""
-    sys.setswitchinterval(0.0005)
+def _serve(settings: Settings, channel) -> int:
+    """Run `channel` (polling or webhook_server) with the services until SIGINT/SIGTERM."""
+
+    async def main() -> None:
+        stop = _stop_event()
+        async with running_services(settings) as services, channel(services):
+            await stop.wait()
+
+    asyncio.run(main())
+    return 0
 
 
 def run_polling(settings: Settings) -> int:
-    _tune_threads()
-
-    async def main() -> None:
-        stop = _stop_event()
-        async with running_services(settings) as services, polling(services):
-            await stop.wait()
-
-    asyncio.run(main())
-    return 0
+    return _serve(settings, polling)
 
 
 def run_webhook(settings: Settings) -> int:
-    _tune_threads()
-
-    async def main() -> None:
-        stop = _stop_event()
-        async with running_services(settings) as services, webhook_server(services):
-            await stop.wait()
-
-    asyncio.run(main())
-    return 0
+    return _serve(settings, webhook_server)

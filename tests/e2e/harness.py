@@ -116,6 +116,28 @@ class Env:
         raise AssertionError(f"no button {startswith!r} in {message.get('reply_markup')}")
 
 
+PROFILE = ("某某公司", "91350100M000100Y43", "张三", "13800138000")
+
+
+async def file_request(env: Env, user: dict, category: str, description: str,
+                       consent: str = "yes") -> dict:
+    """Walk the /new intake with valid answers; returns the last message (the confirmation,
+    or the refusal when consent is "no")."""
+    await env.say(user, "/new")
+    categories = await env.reply_to(user["id"], "请选择需求类别", after=env.count(user["id"]) - 1)
+    await env.press(user, categories, f"cat:{category}")
+    await env.say(user, description)
+    more = await env.reply_to(user["id"], "已收到", after=env.count(user["id"]) - 1)
+    await env.press(user, more, "intake:done")
+    for text in PROFILE:
+        await env.say(user, text)
+    consent_message = await env.reply_to(user["id"], "是否同意")
+    await env.press(user, consent_message, f"consent:{consent}")
+    if consent != "yes":
+        return await env.reply_to(user["id"], "没有保存您的信息")
+    return await env.reply_to(user["id"], "请确认")
+
+
 @asynccontextmanager
 async def running_bot(fake: FakeBotAPI, settings: Settings, mode: str) -> AsyncIterator[Env]:
     async with AsyncExitStack() as stack:

@@ -1,8 +1,6 @@
 """Bad and hostile input: a polite, specific reply; nothing crashes, leaks or is lost."""
-from tests.e2e.harness import OUTSIDER, OWNER, STAFF_GROUP, world
+from tests.e2e.harness import OUTSIDER, OWNER, file_request, world
 from tests.fakebot import builders as b
-
-VALID_CODE = "91350100M000100Y43"
 
 
 async def test_unsupported_content_and_edits(tmp_path, kb_dir):
@@ -55,17 +53,7 @@ async def test_mytickets_and_deleteme(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         await env.say(OWNER, "/mytickets")
         await env.reply_to(OWNER["id"], "还没有提交过需求")
-        await env.say(OWNER, "/new")
-        categories = await env.reply_to(OWNER["id"], "请选择需求类别")
-        await env.press(OWNER, categories, "cat:legal")
-        await env.say(OWNER, "张三欠款，电话13800138000")
-        more = await env.reply_to(OWNER["id"], "已收到")
-        await env.press(OWNER, more, "intake:done")
-        for text in ("某某公司", VALID_CODE, "张三", "13800138000"):
-            await env.say(OWNER, text)
-        consent = await env.reply_to(OWNER["id"], "是否同意")
-        await env.press(OWNER, consent, "consent:yes")
-        confirm = await env.reply_to(OWNER["id"], "请确认")
+        confirm = await file_request(env, OWNER, "legal", "张三欠款，电话13800138000")
         await env.press(OWNER, confirm, "intake:confirm")
         await env.reply_to(OWNER["id"], "已受理")
         await env.say(OWNER, "/mytickets")

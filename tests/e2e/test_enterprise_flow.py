@@ -1,9 +1,7 @@
 """The product as users meet it: the real Application over HTTP against the fake Bot API."""
 import pytest
 
-from tests.e2e.harness import (
-    AGENT_A, AGENT_B, CLERK, OUTSIDER, OWNER, SECRET, STAFF_GROUP, SUPERVISOR, world,
-)
+from tests.e2e.harness import CLERK, OWNER, STAFF_GROUP, file_request, world
 from tests.fakebot import builders as b
 
 MODES = ["polling", "webhook"]
@@ -93,15 +91,5 @@ async def test_intake_cancel_and_no_consent(tmp_path, kb_dir):
         categories = await env.reply_to(OWNER["id"], "请选择需求类别")
         await env.say(OWNER, "/cancel")
         await env.reply_to(OWNER["id"], "已取消")
-        await env.say(OWNER, "/new")
-        categories = await env.reply_to(OWNER["id"], "请选择需求类别", after=2)
-        await env.press(OWNER, categories, "cat:hr")
-        await env.say(OWNER, "招聘")
-        more = await env.reply_to(OWNER["id"], "已收到")
-        await env.press(OWNER, more, "intake:done")
-        for text in ("某某公司", VALID_CODE, "李四", "13800138000"):
-            await env.say(OWNER, text)
-        consent = await env.reply_to(OWNER["id"], "是否同意")
-        await env.press(OWNER, consent, "consent:no")
-        await env.reply_to(OWNER["id"], "没有保存您的信息")
+        await file_request(env, OWNER, "hr", "招聘", consent="no")
         assert await env.services.tickets.count_open() == 0
