@@ -38,6 +38,13 @@ class ContactRepository:
         async with self.sessions() as session:
             return await session.get(Contact, contact_id)
 
+    async def set_reachable(self, contact_id: int, reachable: bool) -> None:
+        """A user blocked (or unblocked) the bot: replies cannot reach them meanwhile."""
+        async with self.sessions.begin() as session:
+            contact = await session.get(Contact, contact_id)
+            if contact:
+                contact.unreachable_at = None if reachable else utcnow()
+
     async def set_language(self, contact_id: int, language: str) -> None:
         async with self.sessions.begin() as session:
             contact = await session.get(Contact, contact_id)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Contact, MessageLink, OutboxMessage, Ticket, utcnow
 
+from .i18n import t
 from .messages import STAFF_CHAT, Outgoing
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,14 @@ class Unreachable(Exception):
 
 class Rejected(Exception):
     """The channel refuses this message for good (a 400 that a retry will not fix)."""
+
+
+class Migrated(Exception):
+    """The group became a supergroup: it has a new chat id (Telegram's ChatMigrated)."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"chat migrated to {new_chat_id}")
+        self.new_chat_id = new_chat_id
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,13 @@ class OutboxSender:
                 return _Outcome(row, "failed", error=f"unreachable: {exc}", unreachable=True)
             except Rejected as exc:
                 return _Outcome(row, "failed", error=str(exc))
+            except Migrated as exc:
+                if row.chat_id != STAFF_CHAT:
+                    return _Outcome(row, "failed", error=str(exc))
+                log.error("the staff group moved to chat id %s: using it now; update "
+                          "staff.chat_id in the configuration", exc.new_chat_id)
+                self.staff_chat_id = exc.new_chat_id
+                return _Outcome(row, "retry", error=str(exc), backoff=False)
 
     async def _send(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
         message = Outgoing.from_json(json.loads(row.payload))
@@ -191,10 +207,12 @@ class OutboxSender:
         tickets: list[dict] = []
         links: list[MessageLink] = []
         unreachable: set[str] = set()
+        notices: list[int] = []  # requests whose enterprise can no longer be reached
         for out in outcomes:
             row = out.row
             if out.status == "retry" and row.attempts + 1 < MAX_ATTEMPTS:
-                delay = max(out.delay, min(BACKOFF_CAP, 0.5 * 2 ** (row.attempts + 1)))
+                delay = max(out.delay, min(BACKOFF_CAP, 0.5 * 2 ** (row.attempts + 1))
+                            if out.backoff else 0.0)
                 log.info("outbox %s: retry in %.1fs (%s)", row.id, delay, out.error)
                 changes.append({"id": row.id, "status": "pending", "attempts": row.attempts + 1,
                                 "last_error": out.error, "sent_message_id": None,
@@ -210,6 +228,8 @@ class OutboxSender:
                             "next_attempt_at": row.next_attempt_at})
             if out.unreachable:
                 unreachable.add(row.chat_id)
+                if row.ticket_id is not None and row.chat_id != STAFF_CHAT:
+                    notices.append(row.ticket_id)
             if status != "sent" or row.ticket_id is None:
                 continue
             if out.thread_id is not None:
@@ -227,6 +247,10 @@ class OutboxSender:
             if unreachable:
                 await session.execute(update(Contact).where(Contact.chat_id.in_(unreachable))
                                       .values(unreachable_at=now))
+            for ticket_id in dict.fromkeys(notices):  # staff are told, in the request's topic
+                enqueue(session, STAFF_CHAT, Outgoing(
+                    text=t("ticket.unreachable_staff", "zh-CN", id=ticket_id),
+                    in_ticket_thread=True), "notify", ticket_id)
 
 
 @dataclass
@@ -238,6 +262,7 @@ class _Outcome:
     thread_id: int | None = None
     error: str | None = None
     delay: float = 0.0
+    backoff: bool = True  # grow the delay with each attempt
     unreachable: bool = False
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters,
+)
 
 from bot import answer_views
 from bot.decisions import reply_messages
@@ -255,6 +257,18 @@ async def unsupported(update: Update, context: AppContext) -> None:
     await send(context, contact.chat_id, Outgoing(text=t("tg.unsupported", contact.language)))
 
 
+async def membership(update: Update, context: AppContext) -> None:
+    """A user blocked or unblocked the bot in their private chat."""
+    change = update.my_chat_member
+    status = change.new_chat_member.status
+    if change.chat.type != "private":  # the bot's rights in a group changed
+        log.info("bot membership in chat %s is now %s", change.chat.id, status)
+        return
+    contact = await contact_of(update, context)
+    await context.services.contacts.set_reachable(contact.id, status not in ("kicked", "left"))
+    log.info("contact %s: bot membership is now %s", contact.id, status)
+
+
 def handlers() -> list:
     media = filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.VOICE
     return [
@@ -266,6 +280,7 @@ def handlers() -> list:
         CommandHandler("human", human, filters=PRIVATE),
         CommandHandler("deleteme", delete_me, filters=PRIVATE),
         CallbackQueryHandler(delete_me_button, pattern=r"^erase:"),
+        ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER, chat_id=None),
         CallbackQueryHandler(topics_button, pattern=r"^tp:"),
         CallbackQueryHandler(entry_button, pattern=r"^kb:"),
         CallbackQueryHandler(feedback_button, pattern=r"^fb:"),

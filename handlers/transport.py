@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.messages import Outgoing
-from bot.outbox import Delivered, Rejected, RetryLater, Unreachable
+from bot.outbox import Delivered, Migrated, Rejected, RetryLater, Unreachable
 
 from .render import split_html
 
@@ -75,7 +75,7 @@ class TelegramTransport:
         except Forbidden as exc:
             raise Unreachable(exc.message) from exc
         except ChatMigrated as exc:
-            raise Rejected(f"chat migrated to {exc.new_chat_id}") from exc
+            raise Migrated(exc.new_chat_id) from exc
         except (RetryAfter, TimedOut, NetworkError) as exc:
             raise self._retry(exc) from exc
 

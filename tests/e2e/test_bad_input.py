@@ -69,3 +69,19 @@ async def test_mytickets_and_deleteme(tmp_path, kb_dir):
         ticket, *_ = await env.services.tickets.get(1)
         assert ticket.description == "[已删除]" and ticket.category == "legal"
         assert "13800138000" not in str([m.text for m in (await env.services.tickets.get(1))[4]])
+
+
+async def test_blocking_the_bot_marks_the_contact_unreachable(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        await env.say(OWNER, "/start")
+        await env.reply_to(OWNER["id"], "中小企业公共服务平台")
+        chat = b.private_chat(OWNER)
+        await env.push(my_chat_member=b.chat_member_updated(
+            chat, OWNER, env.fake.bot_user, "member", "kicked"))
+        await env.say(OUTSIDER, "/help")  # processed after the membership change
+        await env.reply_to(OUTSIDER["id"], "怎么用")
+        from bot.contacts import get_contact
+
+        async with env.services.sessions() as session:
+            contact = await get_contact(session, "telegram", str(OWNER["id"]))
+        assert contact.unreachable_at is not None

@@ -162,3 +162,43 @@ async def test_failed_delivery_is_retried_then_sent(world):
         rows = (await session.scalars(select(OutboxMessage))).all()
     assert all(r.status == "sent" for r in rows)
     assert json.loads(rows[1].payload)["edit_target"] if rows[1].purpose == "card_edit" else True
+
+
+async def test_blocked_enterprise_is_marked_and_staff_are_told(world):
+    service, sender, transport, staff, enterprise, sessions = world
+    from bot.outbox import Unreachable
+
+    original = transport.send
+
+    async def blocked(chat_id, message, thread_id, edit_message_id):
+        if chat_id == "501":
+            raise Unreachable("Forbidden: bot was blocked by the user")
+        return await original(chat_id, message, thread_id, edit_message_id)
+
+    transport.send = blocked
+    ticket = await service.create(enterprise.id, "legal", "合同纠纷")
+    await sender.deliver_due()
+    found = await service.get(ticket.id)
+    assert found[1].unreachable_at is not None
+    notices = [m.text for c, m, thread, _ in transport.sent
+               if c == str(STAFF_CHAT) and "屏蔽" in (m.text or "")]
+    assert len(notices) == 1 and f"#{ticket.id}" in notices[0]
+    assert (await service.delivery(ticket.id))["failed"] == 1
+
+
+async def test_staff_group_migration_moves_the_sender(world):
+    service, sender, transport, staff, enterprise, sessions = world
+    from bot.outbox import Migrated
+
+    original = transport.send
+
+    async def migrating(chat_id, message, thread_id, edit_message_id):
+        if chat_id == str(STAFF_CHAT):
+            raise Migrated(-100999)
+        return await original(chat_id, message, thread_id, edit_message_id)
+
+    transport.send = migrating
+    await service.create(enterprise.id, "other", "测试迁移")
+    await sender.deliver_due()
+    assert sender.staff_chat_id == -100999
+    assert any(c == "-100999" for c, *_ in transport.sent)
