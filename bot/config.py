@@ -48,6 +48,8 @@ class KnowledgeSettings(Section):
 class AssistantSettings(Section):
     default_language: Literal["zh-CN", "en"] = "zh-CN"
     max_question_chars: int = Field(2000, ge=10, le=100_000)
+    flood_messages: int = Field(12, ge=1)
+    flood_window_s: float = Field(10.0, gt=0)
 
 
 class TelegramSettings(Section):

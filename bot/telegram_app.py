@@ -18,6 +18,7 @@ from handlers.transport import TelegramTransport
 from storage.inbound import InboundStore
 from storage.persistence import DatabasePersistence
 
+from .flood import FloodGuard, Verdict
 from .gate import admit
 from .i18n import t
 from .messages import Outgoing
@@ -37,6 +38,15 @@ async def _admit(update: Update, context: AppContext) -> None:
         log.info("duplicate update %s ignored", update.update_id)
         raise ApplicationHandlerStop
     context.admitted_contact = admission.contact
+    contact = admission.contact
+    if contact is not None and update.message is not None:
+        verdict = context.services.extras["flood"].check(contact.external_id)
+        if verdict is not Verdict.ALLOW:
+            log.info("flood protection: %s message from contact %s", verdict.value, contact.id)
+            if verdict is Verdict.NOTIFY:
+                await context.services.postman.send(contact.chat_id, Outgoing(
+                    text=t("tg.flood", contact.language)))
+            raise ApplicationHandlerStop
 
 
 async def _on_error(update: object, context: AppContext) -> None:
@@ -68,6 +78,8 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
     if settings.telegram.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     services.extras.setdefault("inbound", InboundStore(services.sessions))
+    services.extras.setdefault("flood", FloodGuard(settings.assistant.flood_messages,
+                                                   settings.assistant.flood_window_s))
     builder = (
         ApplicationBuilder()
         .application_class(SMEApplication, {"services": services})

@@ -85,3 +85,15 @@ async def test_blocking_the_bot_marks_the_contact_unreachable(tmp_path, kb_dir):
         async with env.services.sessions() as session:
             contact = await get_contact(session, "telegram", str(OWNER["id"]))
         assert contact.unreachable_at is not None
+
+
+async def test_flood_gets_one_notice_and_others_stay_served(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling", SME_ASSISTANT__FLOOD_MESSAGES="5") as env:
+        for i in range(12):
+            env.fake.user_text(OWNER, f"试用期最长可以约定多久{i}")
+        await env.say(OUTSIDER, "/help")
+        await env.reply_to(OUTSIDER["id"], "怎么用")
+        await env.reply_to(OWNER["id"], "您发送得太快了")
+        sent = [m.get("text") or "" for m in env.fake.sent(OWNER["id"])]
+        assert sum("您发送得太快了" in t for t in sent) == 1
+        assert sum("第19条" in t for t in sent) <= 5
