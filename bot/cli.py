@@ -7,18 +7,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 
 from .config import ConfigError, Settings, load_settings
 from .i18n import cli_lang, t
+from .logs import configure_logging
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings(Path(args.config) if args.config else None)
-    logging.basicConfig(level=settings.logging.level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     return settings
 
 

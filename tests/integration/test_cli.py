@@ -91,3 +91,23 @@ def test_chat_over_stdin(env):
     done = cli(env, "chat", stdin="试用期最长可以约定多久\n/quit\n")
     assert done.returncode == 0, done.stderr
     assert "第19条" in done.stdout and "再见" in done.stdout
+
+
+def test_the_bot_token_never_reaches_the_logs(env):
+    """Run the real bot against an unreachable API briefly: whatever it logs has no token."""
+    import signal
+    import time
+
+    token = "123456:SECRET-token-value"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=REPO, text=True,
+        env={**env, "TELEGRAM_BOT_TOKEN": token, "SME_LOGGING__LEVEL": "DEBUG",
+             "SME_TELEGRAM__BASE_URL": "http://127.0.0.1:9/bot"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        output = proc.communicate(timeout=20)[0]
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=20)[0]
+    assert "SECRET-token-value" not in output
+    assert output  # it did log something (the failed start)

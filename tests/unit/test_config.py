@@ -51,3 +51,14 @@ def test_malformed_file_names_the_line(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_settings(path, environ={})
     assert "config.yaml" in str(info.value) and "3" in str(info.value)
+
+
+def test_logs_redact_secrets_and_phone_numbers():
+    import logging
+
+    from bot.logs import Redactor
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1,
+                               "url https://api/bot%s/send to %s", ("123:abc", "13800138000"), None)
+    Redactor(["123:abc"]).filter(record)
+    assert record.getMessage() == "url https://api/bot***/send to 138****8000"
