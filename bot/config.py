@@ -60,6 +60,9 @@ class TelegramSettings(Section):
     webhook_url: str | None = None
     webhook_path: str = "/telegram/webhook"
     poll_timeout: int = Field(30, ge=0, le=50)
+    pace_chat_s: float = Field(1.0, ge=0)
+    pace_group_per_minute: int = Field(20, ge=1)
+    pace_overall_per_s: int = Field(30, ge=1)
 
 
 class WebSettings(Section):

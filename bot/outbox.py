@@ -20,6 +20,7 @@ from storage.models import Contact, MessageLink, OutboxMessage, Ticket, utcnow
 
 from .i18n import t
 from .messages import STAFF_CHAT, Outgoing
+from .pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +81,15 @@ class OutboxSender:
     """Delivers pending outbox rows in order; wakes immediately when something is enqueued."""
 
     def __init__(self, sessions: async_sessionmaker, transport: Transport,
-                 staff_chat_id: int | str | None, use_topics: bool = True) -> None:
+                 staff_chat_id: int | str | None, use_topics: bool = True,
+                 pacer: Pacer | None = None) -> None:
         self.sessions = sessions
         self.transport = transport
         self.staff_chat_id = staff_chat_id
         self.use_topics = use_topics
         self._wake = asyncio.Event()
         self._parallel = asyncio.Semaphore(PARALLEL)
+        self.pacer = pacer
         self._task: asyncio.Task | None = None
         self.idle = asyncio.Event()
 
@@ -151,13 +154,34 @@ class OutboxSender:
             return 0, None
         now = utcnow()  # `rows` holds the oldest pending message of each chat
         due = [r for r in rows if _aware(r.next_attempt_at) <= now]
+        waits = [(_aware(r.next_attempt_at) - now).total_seconds() for r in rows
+                 if r not in due]
+        if self.pacer is not None:
+            due, paced = self._paced(due)
+            waits += paced
         if not due:
-            return 0, max(0.05, min((_aware(r.next_attempt_at) - now).total_seconds()
-                                    for r in rows))
+            return 0, max(0.05, min(waits))
         outcomes = await asyncio.gather(*(self._attempt(r, tickets.get(r.ticket_id))
                                           for r in due))
         await self._record(outcomes)
         return len(due), 0.0
+
+    def _paced(self, due: list[OutboxMessage]) -> tuple[list[OutboxMessage], list[float]]:
+        """Keep the messages Telegram's limits allow now; the others wait (edits and topic
+        changes are not messages and are not paced)."""
+        ready, waits = [], []
+        for row in due:
+            if row.purpose in ("card_edit", "topic"):
+                ready.append(row)
+                continue
+            chat = str(self.staff_chat_id) if row.chat_id == STAFF_CHAT else row.chat_id
+            wait = self.pacer.wait(chat)
+            if wait > 0:
+                waits.append(wait)
+            else:
+                self.pacer.sent(chat)
+                ready.append(row)
+        return ready, waits
 
     async def _attempt(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
         async with self._parallel:

@@ -18,6 +18,7 @@ from .config import Settings
 from .contacts import ContactRepository
 from .messages import Outgoing
 from .outbox import OutboxSender, Transport, enqueue
+from .pacing import Pacer
 from .staff import StaffDirectory
 from .ticket_views import TicketViews
 from .tickets import TicketService
@@ -58,12 +59,12 @@ class Services:
     extras: dict = field(default_factory=dict)
 
     def start_sender(self, transport: Transport, staff_chat_id: int | str | None = None,
-                     background: bool = True) -> OutboxSender:
+                     background: bool = True, pacer: Pacer | None = None) -> OutboxSender:
         """Deliver the outbox through `transport`: by a background task, or (the terminal)
         only when the caller runs `deliver_due()`. The staff chat can be overridden."""
         sender = OutboxSender(self.sessions, transport,
                               staff_chat_id or self.settings.staff.chat_id,
-                              self.settings.staff.use_topics)
+                              self.settings.staff.use_topics, pacer)
         self.postman.sender = sender
         if background:
             sender.start()

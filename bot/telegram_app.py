@@ -20,6 +20,7 @@ from storage.persistence import DatabasePersistence
 
 from .flood import FloodGuard, Verdict
 from .gate import admit
+from .pacing import Limits, Pacer
 from .i18n import t
 from .messages import Outgoing
 from .services import Services
@@ -61,7 +62,9 @@ async def running_application(application: SMEApplication) -> AsyncIterator[SMEA
     """Initialise and start the application with its outbox sender; stop both on exit."""
     services = application.services
     async with application:
-        services.start_sender(TelegramTransport(application.bot))
+        tg = services.settings.telegram
+        services.start_sender(TelegramTransport(application.bot), pacer=Pacer(Limits(
+            tg.pace_chat_s, tg.pace_group_per_minute, tg.pace_overall_per_s)))
         commands = [BotCommand(c, t(f"commands.{c}", "zh-CN")) for c in ENTERPRISE_COMMANDS]
         await application.bot.set_my_commands(commands)
         await application.start()

@@ -46,6 +46,9 @@ def e2e_settings(tmp_path: Path, fake: FakeBotAPI, kb_dir: Path, mode: str,
         "SME_STAFF__AGENTS": f"{AGENT_A['id']},{AGENT_B['id']}",
         "SME_STAFF__SUPERVISORS": str(SUPERVISOR["id"]),
         "SME_WEB__PORT": str(port),
+        # Flows run faster than people type: real pacing is tested on its own.
+        "SME_TELEGRAM__PACE_CHAT_S": "0",
+        "SME_TELEGRAM__PACE_GROUP_PER_MINUTE": "1000",
     }
     if mode == "webhook":
         env["SME_WEBHOOK_SECRET"] = SECRET
