@@ -38,6 +38,11 @@ def bot_env(fake: FakeBotAPI, tmp: Path) -> dict:
         "SME_TELEGRAM__BASE_FILE_URL": fake.base_file_url,
         "SME_TELEGRAM__POLL_TIMEOUT": "1",
         "SME_STAFF__CHAT_ID": str(STAFF_GROUP),
+        # Processing capacity is measured here, so Telegram's pacing (30 msgs/s overall) is
+        # lifted; the pacing itself is tested in tests/e2e/test_pacing.py.
+        "SME_TELEGRAM__PACE_CHAT_S": "0",
+        "SME_TELEGRAM__PACE_GROUP_PER_MINUTE": "100000",
+        "SME_TELEGRAM__PACE_OVERALL_PER_S": "100000",
     }
 
 
