@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 BACKOFF_CAP = 300.0
 BATCH = 200  # pending rows looked at per round
-PARALLEL = 8  # sends in flight at once (distinct chats)
+PARALLEL = 16  # sends in flight at once (distinct chats)
 LINGER = 0.02  # after a wake-up, let a burst of new rows gather into one round
 
 
@@ -90,6 +90,8 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._parallel = asyncio.Semaphore(PARALLEL)
         self.pacer = pacer
+        self._inflight: dict[str, asyncio.Task] = {}  # chat → its send in progress
+        self._done: list[_Outcome] = []  # finished sends waiting to be recorded
         self._task: asyncio.Task | None = None
         self.idle = asyncio.Event()
 
@@ -100,28 +102,25 @@ class OutboxSender:
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        tasks = [t for t in (self._task, *self._inflight.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+        self._inflight.clear()
 
     async def _run(self) -> None:
         while True:
             self._wake.clear()
             try:
-                sent, delay = await self._round()
+                progressed, delay = await self._round()
             except Exception:  # noqa: BLE001 - the sender must survive anything and retry
                 log.exception("outbox sender failed; retrying")
-                sent, delay = 0, 1.0
-            if sent >= PARALLEL:
-                continue  # a full round: more is probably waiting
-            if sent:
+                progressed, delay = 0, 1.0
+            if progressed:
                 await asyncio.sleep(LINGER)  # let a burst gather into the next round
                 continue
-            if delay is None:
+            if delay is None and not self._inflight:
                 self.idle.set()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay or 5.0)
@@ -132,39 +131,59 @@ class OutboxSender:
     async def deliver_due(self) -> float | None:
         """Send everything that is due now; return seconds until the next retry, or None."""
         while True:
-            sent, delay = await self._round()
-            if not sent:
+            progressed, delay = await self._round()
+            if self._inflight:
+                await asyncio.wait(list(self._inflight.values()))
+            elif not progressed:
                 return delay
 
     async def _round(self) -> tuple[int, float | None]:
-        """Send the oldest pending message of every chat, chats in parallel, and record all
-        outcomes in one transaction: a chat's messages keep their order, and one slow or
-        flooded chat does not hold up the others. Returns (messages tried, seconds until the
-        next one is due or None when nothing is pending)."""
+        """Record finished sends, then start the oldest pending message of every chat that
+        has none in flight. Sends run as tasks: a slow or flooded chat never holds up the
+        others, and a chat's messages keep their order. Returns (sends recorded or started,
+        seconds until the next one is due or None when nothing is pending)."""
+        finished, self._done = self._done, []
+        if finished:
+            await self._record(finished)
+            for outcome in finished:  # only now may the chat's next message be loaded
+                self._inflight.pop(outcome.row.chat_id, None)
         async with self.sessions() as session:
             heads = (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending")
                      .group_by(OutboxMessage.chat_id))
-            rows = list(await session.scalars(
+            rows = [r for r in await session.scalars(
                 select(OutboxMessage).where(OutboxMessage.id.in_(heads))
-                .order_by(OutboxMessage.id).limit(BATCH)))
+                .order_by(OutboxMessage.id).limit(BATCH)) if r.chat_id not in self._inflight]
             ticket_ids = {r.ticket_id for r in rows if r.ticket_id}
             tickets = {t.id: t for t in await session.scalars(
                 select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
-        if not rows:
-            return 0, None
-        now = utcnow()  # `rows` holds the oldest pending message of each chat
+        now = utcnow()  # `rows` holds the oldest pending message of each idle chat
         due = [r for r in rows if _aware(r.next_attempt_at) <= now]
         waits = [(_aware(r.next_attempt_at) - now).total_seconds() for r in rows
                  if r not in due]
         if self.pacer is not None:
             due, paced = self._paced(due)
             waits += paced
-        if not due:
-            return 0, max(0.05, min(waits))
-        outcomes = await asyncio.gather(*(self._attempt(r, tickets.get(r.ticket_id))
-                                          for r in due))
-        await self._record(outcomes)
-        return len(due), 0.0
+        for row in due:
+            self._inflight[row.chat_id] = asyncio.create_task(
+                self._send_in_background(row, tickets.get(row.ticket_id)))
+        if not rows and not self._inflight:
+            return len(finished), None
+        return len(finished) + len(due), (max(0.05, min(waits)) if waits else None)
+
+    async def _send_in_background(self, row: OutboxMessage, ticket: Ticket | None) -> None:
+        paced = self.pacer is not None and row.purpose not in ("card_edit", "topic")
+        try:
+            async with self._parallel:
+                if paced:  # the slot may have come late: the pace is taken at the send itself
+                    while (wait := self.pacer.wait(self._chat(row))) > 0:
+                        await asyncio.sleep(wait)
+                    self.pacer.sent(self._chat(row))
+                outcome = await self._attempt(row, ticket)
+        except Exception as exc:  # noqa: BLE001 - an unexpected failure is retried, not lost
+            log.exception("outbox %s: unexpected error", row.id)
+            outcome = _Outcome(row, "retry", error=f"{type(exc).__name__}: {exc}")
+        self._done.append(outcome)
+        self._wake.set()
 
     def _paced(self, due: list[OutboxMessage]) -> tuple[list[OutboxMessage], list[float]]:
         """Keep the messages Telegram's limits allow now; the others wait (edits and topic
@@ -174,32 +193,33 @@ class OutboxSender:
             if row.purpose in ("card_edit", "topic"):
                 ready.append(row)
                 continue
-            chat = str(self.staff_chat_id) if row.chat_id == STAFF_CHAT else row.chat_id
-            wait = self.pacer.wait(chat)
+            wait = self.pacer.wait(self._chat(row))
             if wait > 0:
                 waits.append(wait)
             else:
-                self.pacer.sent(chat)
                 ready.append(row)
         return ready, waits
 
+    def _chat(self, row: OutboxMessage) -> str:
+        return str(self.staff_chat_id) if row.chat_id == STAFF_CHAT else row.chat_id
+
     async def _attempt(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
-        async with self._parallel:
-            try:
-                return await self._send(row, ticket)
-            except RetryLater as exc:
-                return _Outcome(row, "retry", error=str(exc), delay=exc.delay)
-            except Unreachable as exc:
-                return _Outcome(row, "failed", error=f"unreachable: {exc}", unreachable=True)
-            except Rejected as exc:
+        """One send, its failure classified (the sender decides on retries)."""
+        try:
+            return await self._send(row, ticket)
+        except RetryLater as exc:
+            return _Outcome(row, "retry", error=str(exc), delay=exc.delay)
+        except Unreachable as exc:
+            return _Outcome(row, "failed", error=f"unreachable: {exc}", unreachable=True)
+        except Rejected as exc:
+            return _Outcome(row, "failed", error=str(exc))
+        except Migrated as exc:
+            if row.chat_id != STAFF_CHAT:
                 return _Outcome(row, "failed", error=str(exc))
-            except Migrated as exc:
-                if row.chat_id != STAFF_CHAT:
-                    return _Outcome(row, "failed", error=str(exc))
-                log.error("the staff group moved to chat id %s: using it now; update "
-                          "staff.chat_id in the configuration", exc.new_chat_id)
-                self.staff_chat_id = exc.new_chat_id
-                return _Outcome(row, "retry", error=str(exc), backoff=False)
+            log.error("the staff group moved to chat id %s: using it now; update "
+                      "staff.chat_id in the configuration", exc.new_chat_id)
+            self.staff_chat_id = exc.new_chat_id
+            return _Outcome(row, "retry", error=str(exc), backoff=False)
 
     async def _send(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
         message = Outgoing.from_json(json.loads(row.payload))
