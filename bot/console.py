@@ -7,8 +7,6 @@ resolve …). Messages the core sends through the outbox are printed as they are
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from itertools import count
@@ -21,13 +19,14 @@ from .assistant import Reply
 from .contacts import ProfileInput
 from .handoff import hand_off
 from .i18n import SUPPORTED, t
-from .messages import Outgoing
+from .messages import Outgoing, plain_text
 from .outbox import Delivered
 from .services import Services
 from .staff import Actor, Role
 from .staff_commands import COMMANDS, run_command
 from .ticket_views import category_label, status_label
-from .tickets import CATEGORIES, Content
+from .ticket_rules import CATEGORIES, MAX_DESCRIPTION
+from .tickets import Content
 from .validators import (
     ValidationError, validate_company_name, validate_credit_code, validate_person_name,
     validate_phone,
@@ -36,13 +35,6 @@ from .validators import (
 Write = Callable[[str], None]
 CONSOLE_CHAT = "console"
 CONSOLE_STAFF_CHAT = "-1"
-TAG_RE = re.compile(r"<[^>]+>")
-
-
-def plain(text: str | None) -> str:
-    return html.unescape(TAG_RE.sub("", text or ""))
-
-
 def _numbered(entries: list[Entry]) -> str:
     return "\n".join(f"  {i}. {e.question}" for i, e in enumerate(entries, 1))
 
@@ -60,11 +52,11 @@ class ConsoleTransport:
             side = "console.to_staff" if chat_id == CONSOLE_STAFF_CHAT else "console.to_user"
             label = t(side, "zh-CN", topic=f" · #{thread_id}" if thread_id else "")
             buttons = " ".join(f"[{b.text}]" for row in message.buttons for b in row)
-            body = plain(message.text) or t("console.media", "zh-CN")
+            body = plain_text(message.text) or t("console.media", "zh-CN")
             if edit_message_id is not None:  # an updated staff card: its headline is enough
                 body = t("console.card_updated", "zh-CN", card=body.splitlines()[0])
             self.write(f"{label} {body}" + (f"\n    {buttons}" if buttons else ""))
-        return Delivered(edit_message_id or next(self._ids), thread_id)
+        return Delivered(edit_message_id or next(self._ids))
 
     async def create_topic(self, chat_id: str, name: str) -> int | None:
         return next(self._ids)
@@ -87,12 +79,12 @@ class ConsoleIntake:
         self.data: dict = {"text": []}
 
     def say(self, key: str, **params) -> None:
-        self.chat.write(plain(t(key, self.chat.lang, **params)))
+        self.chat.write(plain_text(t(key, self.chat.lang, **params)))
 
     def start(self) -> None:
         items = "\n".join(f"  {i}. {category_label(c, self.chat.lang)}"
                           for i, c in enumerate(CATEGORIES, 1))
-        self.chat.write(plain(t("intake.category", self.chat.lang)) + "\n" + items)
+        self.chat.write(plain_text(t("intake.category", self.chat.lang)) + "\n" + items)
 
     async def handle(self, text: str) -> bool:
         """Consume one line; True when the intake is over."""
@@ -109,6 +101,9 @@ class ConsoleIntake:
             self.say("console.describe", category=category_label(self.data["category"], lang))
         elif self.step == "describe":
             if text != "/done":
+                if sum(map(len, self.data["text"])) + len(text) > MAX_DESCRIPTION:
+                    self.say("intake.too_long", max=MAX_DESCRIPTION)
+                    return False
                 self.data["text"].append(text)
                 self.say("console.more")
                 return False
@@ -214,7 +209,7 @@ class ConsoleChat:
         if not text.startswith("/") or name not in COMMANDS:
             self.write(t("console.staff_help", self.lang))
             return
-        self.write(plain(await run_command(self.services, self.staff_actor, name, args)))
+        self.write(plain_text(await run_command(self.services, self.staff_actor, name, args)))
 
     async def command(self, text: str) -> None:
         name, _, arg = text.partition(" ")
@@ -233,10 +228,10 @@ class ConsoleChat:
             self.intake.start()
         elif name == "/human":
             if await hand_off(self.services, await self.contact()) is None:
-                self.write(plain(t("tg.already_human", self.lang)))
+                self.write(plain_text(t("tg.already_human", self.lang)))
         elif name == "/end":
             ended = await self.services.tickets.end_human_mode((await self.contact()).id)
-            self.write(plain(t("tg.human_ended_long" if ended else "refuse.not_in_human_mode",
+            self.write(plain_text(t("tg.human_ended_long" if ended else "refuse.not_in_human_mode",
                                self.lang)))
         elif name == "/mytickets":
             await self.my_tickets()
@@ -246,31 +241,30 @@ class ConsoleChat:
             self.write(t("console.unknown_command", self.lang, command=name))
 
     async def ticket_feedback(self, name: str, args: list[str]) -> None:
-        contact = await self.contact()
-        if not args or not all(a.lstrip("#").isdigit() for a in args):
+        """`/rate N score` and `/reopen N` on the user's own request."""
+        numbers = [a.lstrip("#") for a in args]
+        if len(numbers) != (2 if name == "/rate" else 1) or not all(n.isdigit() for n in numbers):
             self.write(t(f"console.usage_{name[1:]}", self.lang))
             return
-        ticket_id = int(args[0].lstrip("#"))
-        tickets = self.services.tickets
-        outcome = (await tickets.rate(contact.id, ticket_id, int(args[1])) if name == "/rate"
-                   and len(args) > 1 else await tickets.reopen_by_enterprise(contact.id, ticket_id)
-                   if name == "/reopen" else None)
-        if outcome is None:
-            self.write(t("console.usage_rate", self.lang))
-        elif not outcome.ok:
-            self.write(plain(t(f"refuse.{outcome.reason}", self.lang, **outcome.params)))
+        contact, tickets = await self.contact(), self.services.tickets
+        if name == "/rate":
+            outcome = await tickets.rate(contact.id, int(numbers[0]), int(numbers[1]))
+        else:
+            outcome = await tickets.reopen_by_enterprise(contact.id, int(numbers[0]))
+        if not outcome.ok:
+            self.write(plain_text(t(f"refuse.{outcome.reason}", self.lang, **outcome.params)))
 
     async def my_tickets(self) -> None:
         tickets = await self.services.tickets.for_contact((await self.contact()).id)
         if not tickets:
-            self.write(plain(t("tg.no_tickets", self.lang)))
+            self.write(plain_text(t("tg.no_tickets", self.lang)))
             return
-        lines = [plain(t("tg.ticket_line", self.lang, id=tk.id,
+        lines = [plain_text(t("tg.ticket_line", self.lang, id=tk.id,
                          category=category_label(tk.category, self.lang),
                          status=status_label(tk.status, self.lang),
                          date=tk.created_at.strftime("%Y-%m-%d"), text=tk.description[:40]))
                  for tk in tickets]
-        self.write(plain(t("tg.my_tickets", self.lang)) + "\n" + "\n".join(lines))
+        self.write(plain_text(t("tg.my_tickets", self.lang)) + "\n" + "\n".join(lines))
 
     def topics(self, arg: str) -> None:
         categories = self.assistant.categories()

@@ -6,10 +6,19 @@ terminal output (console). Stored as JSON in the outbox.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 STAFF_CHAT = "staff"  # resolved to the configured staff group when the message is sent
+
+
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def plain_text(text: str | None) -> str:
+    """An HTML message as plain text (the terminal, or when Telegram refuses the HTML)."""
+    return html.unescape(_TAG_RE.sub("", text or ""))
 
 
 def esc(text: str | None) -> str:

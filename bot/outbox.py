@@ -58,7 +58,6 @@ class Migrated(Exception):
 @dataclass(frozen=True)
 class Delivered:
     message_id: int | None
-    thread_id: int | None = None
 
 
 class Transport(Protocol):
@@ -93,7 +92,6 @@ class OutboxSender:
         self._inflight: dict[str, asyncio.Task] = {}  # chat → its send in progress
         self._done: list[_Outcome] = []  # finished sends waiting to be recorded
         self._task: asyncio.Task | None = None
-        self.idle = asyncio.Event()
 
     def notify(self) -> None:
         self._wake.set()
@@ -120,13 +118,10 @@ class OutboxSender:
             if progressed:
                 await asyncio.sleep(LINGER)  # let a burst gather into the next round
                 continue
-            if delay is None and not self._inflight:
-                self.idle.set()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay or 5.0)
             except asyncio.TimeoutError:
                 pass
-            self.idle.clear()
 
     async def deliver_due(self) -> float | None:
         """Send everything that is due now; return seconds until the next retry, or None."""

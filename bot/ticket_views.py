@@ -9,9 +9,9 @@ from storage.models import Contact, EnterpriseProfile, Ticket
 from .i18n import t
 from .messages import Button, Outgoing, esc
 from .staff import Actor
+from .ticket_rules import OPEN
 
 STAFF_LANG = "zh-CN"
-OPEN_STATUSES = ("new", "in_progress", "waiting", "reopened", "transferred")
 
 
 def category_label(category: str, lang: str) -> str:
@@ -58,7 +58,7 @@ class TicketViews:
         if ticket.rating:
             lines.append(t("card.rating", lang, stars="★" * ticket.rating))
         buttons: list[Button] = []
-        if ticket.status in OPEN_STATUSES:
+        if ticket.status in OPEN:
             if not ticket.assignee_id:
                 buttons.append(Button(t("button.claim", lang), f"tk:claim:{ticket.id}"))
             buttons.append(Button(t("button.resolve", lang), f"tk:resolve:{ticket.id}"))

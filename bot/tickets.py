@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent, TicketMessage, utcnow
@@ -17,23 +16,10 @@ from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent, Tick
 from .messages import STAFF_CHAT, Outgoing
 from .outbox import enqueue
 from .staff import Actor, Role, StaffDirectory
+from .ticket_rules import OPEN, PRIORITIES, Status
 from .ticket_views import TicketViews
 
 
-class Status(StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    WAITING = "waiting"  # waiting for the enterprise
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    TRANSFERRED = "transferred"
-
-
-OPEN = {Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.REOPENED, Status.TRANSFERRED}
-CATEGORIES = ("financing", "legal", "project", "policy", "market", "digital", "hr", "logistics",
-              "other")
-PRIORITIES = ("low", "normal", "high", "urgent")
 # The permission each recorded action needs.
 PERMISSION = {"resolved": "resolve", "closed": "close", "transferred": "transfer",
               "reopened": "reopen", "priority": "priority"}
@@ -229,7 +215,7 @@ class TicketService:
         async with self.sessions.begin() as session:
             result = await session.execute(
                 update(Ticket).where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None),
-                                     Ticket.status.in_([s.value for s in OPEN]))
+                                     Ticket.status.in_(OPEN))
                 .values(assignee_id=actor.id, assignee_name=actor.name,
                         status=Status.IN_PROGRESS, updated_at=utcnow()))
             loaded = await self._load(session, ticket_id, lock=False)
@@ -443,19 +429,18 @@ class TicketService:
 
     async def queue(self, limit: int = 20) -> list[Ticket]:
         """Open tickets, the unassigned and most urgent first."""
-        order = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+        urgency = case({p: i for i, p in enumerate(reversed(PRIORITIES))}, value=Ticket.priority,
+                       else_=len(PRIORITIES))
         async with self.sessions() as session:
-            rows = list(await session.scalars(
-                select(Ticket).where(Ticket.status.in_([s.value for s in OPEN]))
-                .order_by(Ticket.id).limit(500)))
-        rows.sort(key=lambda t: (t.assignee_id is not None, order.get(t.priority, 2), t.id))
-        return rows[:limit]
+            return list(await session.scalars(
+                select(Ticket).where(Ticket.status.in_(OPEN))
+                .order_by(Ticket.assignee_id.is_not(None), urgency, Ticket.id).limit(limit)))
 
     async def mine(self, actor: Actor, limit: int = 20) -> list[Ticket]:
         async with self.sessions() as session:
             return list(await session.scalars(
                 select(Ticket).where(Ticket.assignee_id == actor.id,
-                                     Ticket.status.in_([s.value for s in OPEN]))
+                                     Ticket.status.in_(OPEN))
                 .order_by(Ticket.id).limit(limit)))
 
     async def ticket_for_staff_message(self, chat_id: str, reply_to: int | None,
@@ -492,4 +477,4 @@ class TicketService:
     async def count_open(self) -> int:
         async with self.sessions() as session:
             return await session.scalar(select(func.count()).select_from(Ticket).where(
-                Ticket.status.in_([s.value for s in OPEN]))) or 0
+                Ticket.status.in_(OPEN))) or 0

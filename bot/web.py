@@ -18,7 +18,6 @@ from storage.inbound import InboundStore
 from storage.models import OutboxMessage, QuestionLog
 
 from .services import Services
-from .tickets import OPEN
 
 log = logging.getLogger(__name__)
 SERVICES = web.AppKey("services", Services)
@@ -87,7 +86,6 @@ async def metrics(request: web.Request) -> web.Response:
         "# HELP sme_tickets_open Open enterprise requests.",
         "# TYPE sme_tickets_open gauge",
         f"sme_tickets_open {open_tickets}",
-        f"# open statuses: {','.join(sorted(OPEN))}",
     ]
     return web.Response(text="\n".join(lines) + "\n",
                         content_type="text/plain", charset="utf-8")

@@ -14,6 +14,7 @@ from bot.handoff import hand_off
 from bot.i18n import SUPPORTED, t
 from bot.messages import Button, Outgoing, esc
 from bot.ticket_views import category_label, status_label
+from bot.ticket_rules import MAX_FILE_BYTES
 from bot.tickets import Content
 
 from .context import AppContext, contact_of
@@ -240,8 +241,7 @@ async def media_in_human_mode(update: Update, context: AppContext) -> None:
     contact = await contact_of(update, context)
     kind = "photo" if message.photo else "document" if message.document else "video" \
         if message.video else "voice" if message.voice else "other"
-    if message.document and message.document.file_size and \
-            message.document.file_size > 20 * 1024 * 1024:
+    if message.document and (message.document.file_size or 0) > MAX_FILE_BYTES:
         await send(context, contact.chat_id, Outgoing(text=t("tg.file_too_big", contact.language)))
         return
     if contact.human_ticket_id is not None and kind != "other":

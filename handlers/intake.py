@@ -14,7 +14,8 @@ from bot.contacts import ProfileInput
 from bot.i18n import t
 from bot.messages import Button, Outgoing, esc
 from bot.ticket_views import category_label
-from bot.tickets import CATEGORIES, Content
+from bot.ticket_rules import CATEGORIES, MAX_ATTACHMENTS, MAX_DESCRIPTION, MAX_FILE_BYTES
+from bot.tickets import Content
 from bot.validators import (
     ValidationError, validate_company_name, validate_credit_code, validate_person_name,
     validate_phone,
@@ -25,9 +26,6 @@ from .enterprise import MENU
 
 (CATEGORY, DESCRIPTION, COMPANY, CREDIT_CODE, CONTACT_NAME, PHONE, CONSENT,
  CONFIRM) = range(8)
-MAX_DESCRIPTION = 3000
-MAX_ATTACHMENTS = 10
-MAX_FILE_BYTES = 20 * 1024 * 1024
 PRIVATE = filters.ChatType.PRIVATE
 
 

@@ -8,27 +8,17 @@ forum topic that no longer exists is replaced by the group itself.
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.messages import Outgoing
+from bot.messages import Outgoing, plain_text
 from bot.outbox import Delivered, Migrated, Rejected, RetryLater, Unreachable
 
 from .render import split_html
 
 log = logging.getLogger(__name__)
-TAG_RE = re.compile(r"<[^>]+>")
-
-
-def plain_text(html_text: str) -> str:
-    import html
-
-    return html.unescape(TAG_RE.sub("", html_text))
-
-
 def markup(message: Outgoing):
     if message.buttons:
         return InlineKeyboardMarkup([[
@@ -93,20 +83,19 @@ class TelegramTransport:
             action = {"close": self.bot.close_forum_topic, "reopen": self.bot.reopen_forum_topic}
             if thread_id is not None and message.topic_action in action:
                 await action[message.topic_action](chat_id=chat_id, message_thread_id=thread_id)
-            return Delivered(None, thread_id)
+            return Delivered(None)
         if message.kind == "copy":
             result = await self.bot.copy_message(
                 chat_id=chat_id, from_chat_id=int(message.copy_from or 0),
                 message_id=message.copy_message_id, caption=text or None,
                 parse_mode=parse_mode if text else None, reply_markup=markup(message),
                 message_thread_id=thread_id)
-            return Delivered(result.message_id, thread_id)
+            return Delivered(result.message_id)
         if edit_message_id is not None:
             result = await self.bot.edit_message_text(
                 chat_id=chat_id, message_id=edit_message_id, text=text[:4096],
                 parse_mode=parse_mode, reply_markup=markup(message))
-            return Delivered(result.message_id if hasattr(result, "message_id") else
-                             edit_message_id, thread_id)
+            return Delivered(getattr(result, "message_id", edit_message_id))
         parts = split_html(text) if parse_mode else [text[i:i + 4096]
                                                      for i in range(0, len(text), 4096)]
         sent = None
@@ -119,4 +108,4 @@ class TelegramTransport:
             # Message object for every reply was a measurable share of the sender's time.
             sent = await self.bot.do_api_request(
                 "sendMessage", api_kwargs={k: v for k, v in params.items() if v is not None})
-        return Delivered(sent["message_id"] if sent else None, thread_id)
+        return Delivered(sent["message_id"] if sent else None)

@@ -5,13 +5,15 @@ from .calibration import Calibration
 from .decision import DEFAULT_THRESHOLDS, MatchResult, Thresholds, decide
 from .model import KnowledgeBase
 from .normalize import normalize
-from .ranking import LexicalRanker, SemanticRanker
+from .ranking import LexicalRanker, Phrasings, SemanticRanker
 
 
 class Matcher:
-    def __init__(self, kb: KnowledgeBase, encoder=None, calibration: Calibration | None = None):
+    def __init__(self, kb: KnowledgeBase, encoder=None, calibration: Calibration | None = None,
+                 phrasings: Phrasings | None = None):
         self.kb = kb
-        self.ranker = SemanticRanker(kb, encoder) if encoder is not None else LexicalRanker(kb)
+        self.ranker = (SemanticRanker(kb, encoder, phrasings) if encoder is not None
+                       else LexicalRanker(kb, phrasings))
         self.thresholds: Thresholds = (
             calibration.for_ranker(self.ranker.name)
             if calibration is not None

