@@ -174,6 +174,8 @@ class OutboxSender:
                         await asyncio.sleep(wait)
                     self.pacer.sent(self._chat(row))
                 outcome = await self._attempt(row, ticket)
+                if paced:
+                    self.pacer.done(self._chat(row))
         except Exception as exc:  # noqa: BLE001 - an unexpected failure is retried, not lost
             log.exception("outbox %s: unexpected error", row.id)
             outcome = _Outcome(row, "retry", error=f"{type(exc).__name__}: {exc}")

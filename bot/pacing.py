@@ -47,6 +47,13 @@ class Pacer:
             waits.append(self.limits.per_chat_s - (now - self._last[chat_id]))
         return max(waits)
 
+    def done(self, chat_id: str) -> None:
+        """The send has returned: a private chat's spacing counts from here, because the
+        message may have reached Telegram later than it was scheduled (a busy process, a slow
+        network) and the next one must not arrive too close behind it."""
+        if not self.is_group(chat_id):
+            self._last[chat_id] = self.clock()
+
     def sent(self, chat_id: str) -> None:
         now = self.clock()
         self._overall.append(now)

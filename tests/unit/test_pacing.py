@@ -35,3 +35,12 @@ def test_overall_thirty_per_second():
     assert pacer.wait("999") == 1.0
     now[0] = 1.0
     assert pacer.wait("999") == 0
+
+
+def test_a_private_chat_is_spaced_from_when_the_send_returned():
+    pacer, now = make()
+    pacer.sent("42")
+    now[0] = 0.4  # the request took 0.4 s to go out
+    pacer.done("42")
+    now[0] = 1.0
+    assert abs(pacer.wait("42") - 0.4) < 1e-9
