@@ -7,6 +7,8 @@ Precedence (lowest first): defaults in this module, the YAML file (`SME_CONFIG` 
 from __future__ import annotations
 
 import os
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Any, Literal
 
@@ -86,6 +88,50 @@ class StaffSettings(Section):
         return value
 
 
+class CalendarSettings(Section):
+    """The working calendar that service-level targets and report durations count in."""
+
+    timezone: str = "Asia/Shanghai"
+    workdays: list[int] = [1, 2, 3, 4, 5]  # ISO weekdays: 1 = Monday
+    hours: list[str] = ["09:00-12:00", "13:30-17:30"]
+    holidays: list[date] = []
+    makeup_workdays: list[date] = []  # weekend days worked instead (调休上班)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("an IANA time zone such as Asia/Shanghai") from exc
+        return value
+
+    @field_validator("workdays")
+    @classmethod
+    def _iso_weekdays(cls, value: list[int]) -> list[int]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("ISO weekdays, 1 (Monday) to 7 (Sunday)")
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _working_hours(cls, value: list[str]) -> list[str]:
+        from .workcalendar import parse_hours
+
+        parse_hours(value)
+        return value
+
+
+class SlaSettings(Section):
+    """Targets in working hours; reminders before them, supervisors alerted when missed."""
+
+    first_response_hours: float = Field(8.0, gt=0)
+    resolution_hours: float = Field(40.0, gt=0)
+    remind_before_minutes: int = Field(60, ge=0)
+    check_interval_s: float = Field(60.0, gt=0)
+    followup_days: int = Field(7, ge=0)  # 0 = no follow-up visits
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -97,6 +143,8 @@ class Settings(Section):
     telegram: TelegramSettings = TelegramSettings()
     staff: StaffSettings = StaffSettings()
     web: WebSettings = WebSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    sla: SlaSettings = SlaSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

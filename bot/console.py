@@ -53,6 +53,8 @@ class ConsoleTransport:
             label = t(side, "zh-CN", topic=f" · #{thread_id}" if thread_id else "")
             buttons = " ".join(f"[{b.text}]" for row in message.buttons for b in row)
             body = plain_text(message.text) or t("console.media", "zh-CN")
+            if message.file_path:
+                body = t("console.file", "zh-CN", path=message.file_path, caption=body)
             if edit_message_id is not None:  # an updated staff card: its headline is enough
                 body = t("console.card_updated", "zh-CN", card=body.splitlines()[0])
             self.write(f"{label} {body}" + (f"\n    {buttons}" if buttons else ""))
@@ -209,7 +211,12 @@ class ConsoleChat:
         if not text.startswith("/") or name not in COMMANDS:
             self.write(t("console.staff_help", self.lang))
             return
-        self.write(plain_text(await run_command(self.services, self.staff_actor, name, args)))
+        result = await run_command(self.services, self.staff_actor, name, args)
+        buttons = " ".join(f"[{b.text}]" for row in result.buttons for b in row)
+        self.write(plain_text(result.text) + (f"\n    {buttons}" if buttons else ""))
+        for file in result.files:
+            self.write(t("console.file", self.lang, path=file.file_path,
+                         caption=plain_text(file.text)))
 
     async def command(self, text: str) -> None:
         name, _, arg = text.partition(" ")

@@ -40,6 +40,7 @@ class Outgoing:
     - copy: copy message `copy_message_id` from chat `copy_from` (media relay), with `text` as caption
     - edit: replace the text/buttons of the ticket's staff card (`edit_target="card"`)
     - topic: create / close / reopen the ticket's forum topic (`text` is the topic name)
+    - photo / document: upload the file at `file_path`, with `text` as caption
     `in_ticket_thread` posts into the ticket's forum topic; `thread_id` into a given one.
     """
 
@@ -53,6 +54,7 @@ class Outgoing:
     thread_id: int | None = None
     edit_target: str | None = None
     topic_action: str | None = None
+    file_path: str | None = None
     plain: bool = False
 
     def to_json(self) -> dict[str, Any]:

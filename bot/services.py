@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from knowledge.service import KnowledgeService
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
+from storage.models import utcnow
 from storage.questions import QuestionLogRepository
 
 from .assistant import Assistant
@@ -22,6 +25,7 @@ from .pacing import Pacer
 from .staff import StaffDirectory
 from .ticket_views import TicketViews
 from .tickets import TicketService
+from .workcalendar import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,9 @@ class Services:
     staff: StaffDirectory
     tickets: TicketService
     postman: Postman
+    calendar: WorkCalendar
+    # The current time (aware, UTC); tests replace it to move time without waiting.
+    clock: Callable[[], datetime] = utcnow
     extras: dict = field(default_factory=dict)
 
     def start_sender(self, transport: Transport, staff_chat_id: int | str | None = None,
@@ -103,7 +110,7 @@ async def running_services(settings: Settings, migrate: bool = True) -> AsyncIte
             assistant=Assistant(knowledge, questions, settings.assistant.max_question_chars),
             contacts=ContactRepository(sessions), staff=staff,
             tickets=TicketService(sessions, staff, TicketViews(), postman.notify),
-            postman=postman)
+            postman=postman, calendar=WorkCalendar(settings.calendar))
         log.info("knowledge base: %d entries, %s matcher", len(knowledge.kb.entries),
                  knowledge.matcher.mode)
         yield services

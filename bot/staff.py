@@ -33,7 +33,7 @@ SYSTEM = Actor("system", "system", "system")
 REQUIRED_ROLE = {
     "claim": Role.AGENT, "reply": Role.AGENT, "note": Role.AGENT, "resolve": Role.AGENT,
     "reopen": Role.AGENT, "close": Role.AGENT, "transfer": Role.AGENT, "priority": Role.AGENT,
-    "view": Role.AGENT, "assign": Role.SUPERVISOR, "reload": Role.SUPERVISOR,
+    "view": Role.AGENT, "assign": Role.SUPERVISOR,
 }
 
 

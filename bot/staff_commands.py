@@ -1,20 +1,21 @@
-"""Staff commands as text in, text out: shared by the Telegram staff group and the terminal."""
+"""Staff commands as text in, `CommandResult` out: shared by the Telegram staff group and the
+terminal. Every command is checked against its role and written to the audit log."""
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from . import audit
+from .commands import CommandResult, StaffCommand
 from .i18n import t
 from .messages import esc
 from .services import Services
-from .staff import Actor
+from .staff import Actor, Role
 from .ticket_views import category_label, status_label
 from .tickets import Content, Outcome
 
 log = logging.getLogger(__name__)
 LANG = "zh-CN"
-COMMANDS = ("queue", "mine", "ticket", "take", "assign", "reply", "note", "resolve", "reopen",
-            "close", "transfer", "priority", "reload")
 NEEDS_TEXT = {"assign", "reply", "note", "transfer", "priority"}
 DONE = {"take": "done.claimed", "claim": "done.claimed", "assign": "done.assigned",
         "reply": "done.replied", "note": "done.noted", "resolve": "done.resolved",
@@ -44,29 +45,72 @@ async def ticket_action(services: Services, actor: Actor, action: str, ticket_id
         "transfer": lambda: tickets.transfer(ticket_id, actor, text),
         "priority": lambda: tickets.set_priority(ticket_id, actor, text.strip()),
     }[action]
-    outcome = await run()
-    log.info("staff %s: %s #%s → %s", actor.id, action, ticket_id, outcome.reason or "ok")
-    return outcome
+    return await run()
 
 
-async def run_command(services: Services, actor: Actor, name: str, args: list[str]) -> str:
-    """Execute `/name args…` for a staff member and return the reply text (HTML)."""
-    if not actor.is_staff:
-        log.warning("refused /%s from non-staff user %s", name, actor.id)
-        return t("refuse.forbidden", LANG)
-    if name == "queue":
-        return listing(await services.tickets.queue(), "staff.queue")
-    if name == "mine":
-        return listing(await services.tickets.mine(actor), "staff.mine")
-    if name == "reload":
-        return await reload(services, actor)
-    ticket_id = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None
-    text = " ".join(args[1:])
-    if ticket_id is None or (name in NEEDS_TEXT and not text.strip()):
-        return t(f"usage.{name}", LANG)
-    if name == "ticket":
-        return await details(services, ticket_id)
-    return outcome_text(await ticket_action(services, actor, name, ticket_id, text), name)
+def _ticket_command(name: str):
+    async def run(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+        ticket_id = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None
+        text = " ".join(args[1:])
+        if ticket_id is None or (name in NEEDS_TEXT and not text.strip()):
+            return CommandResult(t(f"usage.{name}", LANG), ok=False)
+        if name == "ticket":
+            return CommandResult(await details(services, ticket_id), ticket_id=ticket_id)
+        outcome = await ticket_action(services, actor, name, ticket_id, text)
+        return CommandResult(outcome_text(outcome, name), ticket_id=ticket_id, ok=outcome.ok)
+    return run
+
+
+async def _queue(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    return CommandResult(listing(await services.tickets.queue(), "staff.queue"))
+
+
+async def _mine(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    return CommandResult(listing(await services.tickets.mine(actor), "staff.mine"))
+
+
+async def _reload(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    result = await asyncio.to_thread(services.knowledge.reload)
+    if result.ok:
+        return CommandResult(t("staff.reloaded", LANG, entries=result.entries))
+    problems = "\n".join(esc(str(p)) for p in result.problems[:10])
+    return CommandResult(t("staff.reload_failed", LANG, entries=result.entries,
+                           problems=problems), ok=False)
+
+
+TICKET_COMMANDS = {
+    "queue": StaffCommand("queue", Role.AGENT, _queue),
+    "mine": StaffCommand("mine", Role.AGENT, _mine),
+    "reload": StaffCommand("reload", Role.SUPERVISOR, _reload),
+    **{name: StaffCommand(name, Role.SUPERVISOR if name == "assign" else Role.AGENT,
+                          _ticket_command(name))
+       for name in ("ticket", "take", "assign", "reply", "note", "resolve", "reopen", "close",
+                    "transfer", "priority")},
+}
+
+# The single registry: every staff command of every channel.
+REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS}
+COMMANDS = tuple(REGISTRY)
+
+
+async def run_command(services: Services, actor: Actor, name: str,
+                      args: list[str]) -> CommandResult:
+    """Execute `/name args…` for a staff member: role check, the command, the audit entry."""
+    command = REGISTRY.get(name)
+    detail = " ".join(args)
+    if command is None:
+        return CommandResult(t("console.staff_help", LANG), ok=False)
+    if not actor.is_staff or actor.role < command.role:  # type: ignore[operator]
+        await audit.record(services.sessions, actor, name, "refused", detail=detail)
+        return CommandResult(t("refuse.forbidden", LANG), ok=False)
+    try:
+        result = await command.run(services, actor, args)
+    except Exception:
+        await audit.record(services.sessions, actor, name, "error", detail=detail)
+        raise
+    await audit.record(services.sessions, actor, name, "ok" if result.ok else "refused",
+                       result.ticket_id, detail)
+    return result
 
 
 def listing(tickets, key: str) -> str:
@@ -94,15 +138,3 @@ async def details(services: Services, ticket_id: int) -> str:
     lines.append(t("staff.messages", LANG, count=len(messages)))
     lines.append(t("staff.delivery", LANG, **delivery))
     return "\n".join(lines)
-
-
-async def reload(services: Services, actor: Actor) -> str:
-    if not services.staff.may(actor, "reload"):
-        log.warning("refused /reload from %s", actor.id)
-        return t("refuse.forbidden", LANG)
-    result = await asyncio.to_thread(services.knowledge.reload)
-    log.info("knowledge reload by %s: ok=%s entries=%s", actor.id, result.ok, result.entries)
-    if result.ok:
-        return t("staff.reloaded", LANG, entries=result.entries)
-    problems = "\n".join(esc(str(p)) for p in result.problems[:10])
-    return t("staff.reload_failed", LANG, entries=result.entries, problems=problems)

@@ -9,6 +9,8 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import audit
+from bot.commands import CommandResult
 from bot.i18n import t
 from bot.messages import Outgoing, esc
 from bot.staff import Actor
@@ -28,12 +30,19 @@ def actor_of(update: Update, context: AppContext) -> Actor:
     return context.services.staff.actor(user.id, name)
 
 
-async def answer_in_place(update: Update, context: AppContext, text: str) -> None:
-    """Reply where the command was typed (same chat, same forum topic)."""
+async def answer_in_place(update: Update, context: AppContext,
+                          reply: str | CommandResult) -> None:
+    """Reply where the command was typed (same chat, same forum topic), files after the text."""
+    if isinstance(reply, str):
+        reply = CommandResult(reply)
     message = update.effective_message
     thread = message.message_thread_id if message.is_topic_message else None
-    await context.services.postman.send(message.chat_id, Outgoing(text=text, thread_id=thread),
-                                        "ack")
+    postman = context.services.postman
+    await postman.send(message.chat_id, Outgoing(text=reply.text, buttons=reply.buttons,
+                                                 thread_id=thread), "ack")
+    for file in reply.files:
+        await postman.send(message.chat_id, Outgoing(**{**file.__dict__, "thread_id": thread}),
+                           "file")
 
 
 async def refuse_outsider(update: Update, context: AppContext, actor: Actor, what: str) -> bool:
@@ -54,8 +63,8 @@ async def command(update: Update, context: AppContext) -> None:
     name = update.effective_message.text.split()[0][1:].split("@")[0].lower()
     if await refuse_outsider(update, context, actor, f"/{name}"):
         return
-    text = await run_command(context.services, actor, name, list(context.args or []))
-    await answer_in_place(update, context, text)
+    result = await run_command(context.services, actor, name, list(context.args or []))
+    await answer_in_place(update, context, result)
 
 
 async def whoami(update: Update, context: AppContext) -> None:
@@ -79,6 +88,8 @@ async def card_button(update: Update, context: AppContext) -> None:
         await query.answer(t("tg.stale_button", LANG))
         return
     outcome = await ticket_action(context.services, actor, action, ticket_id)
+    await audit.record(context.services.sessions, actor, f"button:{action}",
+                       "ok" if outcome.ok else "refused", ticket_id)
     await query.answer(outcome_text(outcome, action), show_alert=not outcome.ok)
 
 
@@ -103,6 +114,9 @@ async def group_message(update: Update, context: AppContext) -> None:
             if message.document else "media"
         outcome = await tickets.reply(ticket_id, actor, Content(
             kind, text, None, str(message.chat_id), message.message_id))
+    await audit.record(context.services.sessions, actor,
+                       "note" if text and text.startswith("//") else "relay",
+                       "ok" if outcome.ok else "refused", ticket_id)
     if not outcome.ok:
         await answer_in_place(update, context, outcome_text(outcome, "reply"))
 

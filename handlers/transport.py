@@ -91,6 +91,17 @@ class TelegramTransport:
                 parse_mode=parse_mode if text else None, reply_markup=markup(message),
                 message_thread_id=thread_id)
             return Delivered(result.message_id)
+        if message.kind in ("photo", "document"):
+            upload = self.bot.send_photo if message.kind == "photo" else self.bot.send_document
+            try:
+                handle = open(message.file_path or "", "rb")  # noqa: SIM115 - closed below
+            except OSError as exc:  # the file was removed before it could be sent
+                raise Rejected(f"file unavailable: {exc}") from exc
+            with handle:
+                result = await upload(chat_id, handle, caption=text[:1024] or None,
+                                      parse_mode=parse_mode if text else None,
+                                      message_thread_id=thread_id)
+            return Delivered(result.message_id)
         if edit_message_id is not None:
             result = await self.bot.edit_message_text(
                 chat_id=chat_id, message_id=edit_message_id, text=text[:4096],

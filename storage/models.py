@@ -101,11 +101,27 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Service-level targets, in absolute time computed from the working calendar, and when
+    # staff were reminded / supervisors alerted (each alert is sent once).
+    first_response_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Follow-up visit (回访) after resolution: when it is due, asked, and the answer.
+    followup_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    followup_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    followup_result: Mapped[str | None] = mapped_column(String(16))  # solved, unsolved
+    followup_answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_contact", "contact_id", "created_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_resolved", "resolved_at"),
+        Index("ix_tickets_followup_due", "followup_due_at"),
     )
 
 
@@ -175,8 +191,14 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_message_id: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 0 = interactive (answers, relays, cards), 1 = bulk (broadcasts): bulk yields to interactive.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
 
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_broadcast", "broadcast_id", "status"),
+    )
 
 
 class Feedback(Base):
@@ -213,3 +235,62 @@ class PersistedState(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(256), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class StaffAction(Base):
+    """The staff audit log: every staff command and button, allowed or refused."""
+
+    __tablename__ = "staff_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str | None] = mapped_column(String(128))
+    role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))  # ok, refused, error
+
+    __table_args__ = (Index("ix_staff_actions_at", "at"),)
+
+
+class Subscription(Base):
+    """An enterprise that opted in to broadcast notices, and on which topics."""
+
+    __tablename__ = "subscriptions"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    topics: Mapped[str] = mapped_column(Text)  # comma-separated categories, or "all"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Broadcast(Base):
+    """A notice sent by a supervisor to a segment of subscribed enterprises."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    author_name: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    segment: Mapped[str] = mapped_column(Text)  # JSON: topics, industry, district
+    status: Mapped[str] = mapped_column(String(16))  # draft, sending, done, cancelled
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    progress_chat_id: Mapped[str | None] = mapped_column(String(64))
+    progress_message_id: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Lease(Base):
+    """A named lease held by one process at a time (the outbox sender, the scheduler): taken
+    over by another process once it expires, on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

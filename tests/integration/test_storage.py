@@ -2,14 +2,14 @@ from sqlalchemy import inspect
 
 from bot.services import running_services
 from storage.db import create_engine
-from storage.migrate import current_revision, downgrade, upgrade
+from storage.migrate import current_revision, downgrade, head_revision, upgrade
 
 
 async def test_migrations_upgrade_and_downgrade(tmp_path):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
     try:
         await upgrade(engine)
-        assert await current_revision(engine) == "0002"
+        assert await current_revision(engine) == head_revision()
         async with engine.connect() as conn:
             tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
             mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
