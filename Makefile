@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    virtualenv, install, database migration, then the assistant
-#   make test   virtualenv, install, all tests
+#   make test   virtualenv, install, all tests on SQLite, then on PostgreSQL (a database of its
+#               own, dropped afterwards; skipped without a server, except under CI=true)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -21,6 +22,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/sme-assistant kb check
 	$(BIN)/pytest
+	$(BIN)/python -m tests.postgres_run
 
 eval: $(STAMP)
 	$(BIN)/python -m knowledge.evaluation

@@ -8,11 +8,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import matcher_bench, telegram_bench  # noqa: E402
+from bench import (  # noqa: E402
+    broadcast_bench, db_bench, grouping_bench, matcher_bench, telegram_bench,
+)
 
 if __name__ == "__main__":
     print("== matcher (bundled and 20,000-entry synthetic knowledge base) ==")
     for row in matcher_bench.main():
         print(json.dumps(row, ensure_ascii=False))
+    print("== grouping of unanswered questions (/unanswered), synthetic months ==")
+    for row in grouping_bench.main():
+        print(json.dumps(row))
     print("== Telegram: sme-assistant run against the fake Bot API over HTTP (SQLite) ==")
     print(json.dumps(asyncio.run(telegram_bench.main()), ensure_ascii=False))
+    print("== Broadcast: 5,000 notices at Telegram's pace (rate limits emulated), answers meanwhile ==")
+    print(json.dumps(asyncio.run(broadcast_bench.main()), ensure_ascii=False))
+    print("== database: product queries on 1,000,000 tickets (PostgreSQL, seed kept in database "
+          "sme_bench) and 100,000 (SQLite); ticket creation with 1 and 2 processes ==")
+    for row in asyncio.run(db_bench.main([])):
+        print(json.dumps(row, ensure_ascii=False))

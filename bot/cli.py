@@ -184,6 +184,41 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """The needs ledger of a period as .xlsx or CSV."""
+    from datetime import datetime
+
+    from storage.db import create_engine, session_factory
+    from storage.migrate import upgrade
+
+    from .periods import PeriodError, parse_period
+    from .reports.export import export_ledger, file_name
+    from .workcalendar import WorkCalendar
+
+    calendar = WorkCalendar(settings.calendar)
+    try:
+        period = parse_period(args.period, calendar.tz, datetime.now(calendar.tz).date())
+    except PeriodError:
+        print(t("report.bad_period_cli", cli_lang(), period=args.period), file=sys.stderr)
+        return 2
+    output = Path(args.output) if args.output else settings.reports.dir / file_name(
+        period, args.format)
+    output.parent.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> int:
+        engine = create_engine(settings.database.url)
+        try:
+            await upgrade(engine)
+            return await export_ledger(session_factory(engine), period, calendar, args.format,
+                                       output, cli_lang())
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(run())
+    print(t("report.cli_exported", cli_lang(), rows=rows, period=period.label, path=output))
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from .console import run_console
     from .services import running_services
@@ -267,6 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?")
     db.set_defaults(func=cmd_db)
+
+    ledger = sub.add_parser("export", help="the needs ledger (台账) of a period as xlsx or csv")
+    ledger.add_argument("--period", default="month",
+                        help="today, week, month, 2026-11, 2026-01-01..2026-03-31 (default: month)")
+    ledger.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    ledger.add_argument("--output", help="file to write (default: in reports.dir)")
+    ledger.set_defaults(func=cmd_export)
     return parser
 
 

@@ -37,3 +37,8 @@ class StaffCommand:
     name: str
     role: Role
     run: Run
+    raw: bool = False  # takes its text as typed (line breaks kept): args is [that text]
+
+    def args_of(self, rest: str) -> list[str]:
+        """The arguments of `/name rest` as every channel passes them to `run`."""
+        return [rest.strip()] if self.raw else rest.split()

@@ -7,7 +7,7 @@ Precedence (lowest first): defaults in this module, the YAML file (`SME_CONFIG` 
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Any, Literal
@@ -65,6 +65,7 @@ class TelegramSettings(Section):
     pace_chat_s: float = Field(1.0, ge=0)
     pace_group_per_minute: int = Field(20, ge=1)
     pace_overall_per_s: int = Field(30, ge=1)
+    replay_after_s: float = Field(30.0, gt=0)
 
 
 class WebSettings(Section):
@@ -88,14 +89,25 @@ class StaffSettings(Section):
         return value
 
 
+def _days(first: str, count: int) -> list[date]:
+    start = date.fromisoformat(first)
+    return [start + timedelta(days=n) for n in range(count)]
+
+
 class CalendarSettings(Section):
     """The working calendar that service-level targets and report durations count in."""
 
     timezone: str = "Asia/Shanghai"
     workdays: list[int] = [1, 2, 3, 4, 5]  # ISO weekdays: 1 = Monday
     hours: list[str] = ["09:00-12:00", "13:30-17:30"]
-    holidays: list[date] = []
-    makeup_workdays: list[date] = []  # weekend days worked instead (调休上班)
+    # China's 2026 public holidays and make-up working days (调休上班), from the State Council
+    # notice 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04); config.yaml lists them by holiday.
+    holidays: list[date] = [*_days("2026-01-01", 3), *_days("2026-02-15", 9),
+                            *_days("2026-04-04", 3), *_days("2026-05-01", 5),
+                            *_days("2026-06-19", 3), *_days("2026-09-25", 3),
+                            *_days("2026-10-01", 7)]
+    makeup_workdays: list[date] = [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28),
+                                   date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10)]
 
     @field_validator("timezone")
     @classmethod
@@ -104,6 +116,17 @@ class CalendarSettings(Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("an IANA time zone such as Asia/Shanghai") from exc
+        return value
+
+    @field_validator("holidays", "makeup_workdays", mode="before")
+    @classmethod
+    def _date_groups(cls, value: Any) -> Any:
+        """Dates may be grouped, one list per holiday (config.yaml), or given as `a,b,c` in
+        the environment."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [day for item in value for day in (item if isinstance(item, list) else [item])]
         return value
 
     @field_validator("workdays")
@@ -132,6 +155,19 @@ class SlaSettings(Section):
     followup_days: int = Field(7, ge=0)  # 0 = no follow-up visits
 
 
+class ReportsSettings(Section):
+    """Statistics charts and ledger exports (/stats, /export) are written here."""
+
+    dir: Path = Path("var/reports")
+    keep_days: int = Field(7, ge=1)  # report folders older than this are removed
+
+
+class BroadcastSettings(Section):
+    """Notices to subscribed enterprises (sent at Telegram's pace, after interactive answers)."""
+
+    progress_interval_s: float = Field(5.0, gt=0)  # between edits of the staff's progress message
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -145,6 +181,8 @@ class Settings(Section):
     web: WebSettings = WebSettings()
     calendar: CalendarSettings = CalendarSettings()
     sla: SlaSettings = SlaSettings()
+    broadcast: BroadcastSettings = BroadcastSettings()
+    reports: ReportsSettings = ReportsSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

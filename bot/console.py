@@ -14,16 +14,18 @@ from itertools import count
 from knowledge.decision import Decision
 from knowledge.model import Entry
 
+from . import console_subscribe
 from .answer_text import render_entry
 from .assistant import Reply
 from .contacts import ProfileInput
 from .handoff import hand_off
 from .i18n import SUPPORTED, t
-from .messages import Outgoing, plain_text
+from .messages import Button, Outgoing, plain_text
 from .outbox import Delivered
 from .services import Services
+from .sla_views import FOLLOWUP_ANSWERS, followup_outcome
 from .staff import Actor, Role
-from .staff_commands import COMMANDS, run_command
+from .staff_commands import COMMANDS, REGISTRY, run_command
 from .ticket_views import category_label, status_label
 from .ticket_rules import CATEGORIES, MAX_DESCRIPTION
 from .tickets import Content
@@ -39,6 +41,15 @@ def _numbered(entries: list[Entry]) -> str:
     return "\n".join(f"  {i}. {e.question}" for i, e in enumerate(entries, 1))
 
 
+def _button(button: Button) -> str:
+    """A button as the terminal shows it; a follow-up answer names the command that gives it."""
+    parts = (button.data or "").split(":")
+    if len(parts) == 3 and parts[0] == "fu":
+        return t("sla.followup.console_button", "zh-CN", text=button.text, id=parts[1],
+                 answer=parts[2])
+    return f"[{button.text}]"
+
+
 class ConsoleTransport:
     """Delivers outbox messages to the terminal, labelled with who receives them."""
 
@@ -51,11 +62,12 @@ class ConsoleTransport:
         if message.kind != "topic":
             side = "console.to_staff" if chat_id == CONSOLE_STAFF_CHAT else "console.to_user"
             label = t(side, "zh-CN", topic=f" · #{thread_id}" if thread_id else "")
-            buttons = " ".join(f"[{b.text}]" for row in message.buttons for b in row)
+            buttons = " ".join(_button(b) for row in message.buttons for b in row)
             body = plain_text(message.text) or t("console.media", "zh-CN")
             if message.file_path:
                 body = t("console.file", "zh-CN", path=message.file_path, caption=body)
-            if edit_message_id is not None:  # an updated staff card: its headline is enough
+            if edit_message_id is not None and message.edit_target == "card":
+                # an updated staff card: its headline is enough
                 body = t("console.card_updated", "zh-CN", card=body.splitlines()[0])
             self.write(f"{label} {body}" + (f"\n    {buttons}" if buttons else ""))
         return Delivered(edit_message_id or next(self._ids))
@@ -207,11 +219,12 @@ class ConsoleChat:
         self.write(t(f"console.now_{role}", self.lang))
 
     async def staff_line(self, text: str) -> None:
-        name, *args = text.lstrip("/").split()
+        name, rest = (text.lstrip("/").split(maxsplit=1) + ["", ""])[:2]
         if not text.startswith("/") or name not in COMMANDS:
             self.write(t("console.staff_help", self.lang))
             return
-        result = await run_command(self.services, self.staff_actor, name, args)
+        result = await run_command(self.services, self.staff_actor, name,
+                                   REGISTRY[name].args_of(rest))
         buttons = " ".join(f"[{b.text}]" for row in result.buttons for b in row)
         self.write(plain_text(result.text) + (f"\n    {buttons}" if buttons else ""))
         for file in result.files:
@@ -222,7 +235,8 @@ class ConsoleChat:
         name, _, arg = text.partition(" ")
         arg = arg.strip()
         if name in ("/help", "/start"):
-            self.write(t("console.help", self.lang))
+            self.write(t("console.help", self.lang,
+                         staff_commands=" ".join(f"/{name}" for name in COMMANDS)))
         elif name == "/topics":
             self.topics(arg)
         elif name == "/lang" and arg in SUPPORTED:
@@ -242,8 +256,12 @@ class ConsoleChat:
                                self.lang)))
         elif name == "/mytickets":
             await self.my_tickets()
+        elif name in ("/subscribe", "/unsubscribe"):
+            await console_subscribe.command(self, name, arg)
         elif name in ("/rate", "/reopen"):
             await self.ticket_feedback(name, arg.split())
+        elif name == "/followup":
+            await self.followup(arg.split())
         else:
             self.write(t("console.unknown_command", self.lang, command=name))
 
@@ -260,6 +278,17 @@ class ConsoleChat:
             outcome = await tickets.reopen_by_enterprise(contact.id, int(numbers[0]))
         if not outcome.ok:
             self.write(plain_text(t(f"refuse.{outcome.reason}", self.lang, **outcome.params)))
+
+    async def followup(self, args: list[str]) -> None:
+        """`/followup N yes|no`: the answer to a follow-up visit, as its buttons give it."""
+        number = args[0].lstrip("#") if args else ""
+        if len(args) != 2 or not number.isdigit() or args[1].lower() not in FOLLOWUP_ANSWERS:
+            self.write(plain_text(t("sla.followup.console_usage", self.lang)))
+            return
+        outcome = await self.services.tickets.answer_followup(
+            (await self.contact()).id, int(number), FOLLOWUP_ANSWERS[args[1].lower()])
+        if not outcome.ok:
+            self.write(plain_text(followup_outcome(outcome, self.lang)))
 
     async def my_tickets(self) -> None:
         tickets = await self.services.tickets.for_contact((await self.contact()).id)

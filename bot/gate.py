@@ -6,6 +6,7 @@ handed to the handlers so that each message costs one database round trip before
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -31,11 +32,13 @@ class Admission:
     contact: Contact | None
 
 
-async def admit(sessions: async_sessionmaker, update_id: int, who: Identity | None) -> Admission:
+async def admit(sessions: async_sessionmaker, update_id: int, who: Identity | None,
+                stale_before: datetime) -> Admission:
+    """Claim the update (unless processed, or being processed since after `stale_before`)."""
     for attempt in range(2):
         try:
             async with sessions.begin() as session:
-                if not await claim_update(session, update_id):
+                if not await claim_update(session, update_id, stale_before):
                     return Admission(False, None)
                 contact = None
                 if who is not None:

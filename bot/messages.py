@@ -38,7 +38,8 @@ class Outgoing:
     """One message to deliver. `kind`:
     - text: `text` (HTML) with inline `buttons` or a reply `keyboard`
     - copy: copy message `copy_message_id` from chat `copy_from` (media relay), with `text` as caption
-    - edit: replace the text/buttons of the ticket's staff card (`edit_target="card"`)
+    - edit: replace the text/buttons of the ticket's staff card (`edit_target="card"`), of a
+      broadcast's progress message (`edit_target="progress"`) or of message `edit_message_id`
     - topic: create / close / reopen the ticket's forum topic (`text` is the topic name)
     - photo / document: upload the file at `file_path`, with `text` as caption
     `in_ticket_thread` posts into the ticket's forum topic; `thread_id` into a given one.
@@ -53,6 +54,7 @@ class Outgoing:
     in_ticket_thread: bool = False
     thread_id: int | None = None
     edit_target: str | None = None
+    edit_message_id: int | None = None
     topic_action: str | None = None
     file_path: str | None = None
     plain: bool = False

@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Contact, MessageLink, OutboxMessage, Ticket, utcnow
+from storage.models import Broadcast, Contact, MessageLink, OutboxMessage, Ticket, aware, utcnow
 
 from .i18n import t
 from .messages import STAFF_CHAT, Outgoing
@@ -29,6 +30,13 @@ BACKOFF_CAP = 300.0
 BATCH = 200  # pending rows looked at per round
 PARALLEL = 16  # sends in flight at once (distinct chats)
 LINGER = 0.02  # after a wake-up, let a burst of new rows gather into one round
+UNPACED = ("card_edit", "topic", "progress_edit")  # edits and topics are not new messages
+BULK = 1  # the priority of broadcast messages: they yield to interactive ones (priority 0)
+
+# Called in the transaction that records a round's outcomes, with the broadcasts whose bulk
+# messages were among them (the broadcast's progress is kept by it).
+BulkObserver = Callable[[AsyncSession, set[int]], Awaitable[None]]
+IDLE_POLL = 0.5  # rows written by other processes (which cannot wake this one) wait at most this
 
 
 class RetryLater(Exception):
@@ -68,12 +76,33 @@ class Transport(Protocol):
 
 
 def enqueue(session: AsyncSession, chat_id: str, message: Outgoing, purpose: str,
-            ticket_id: int | None = None) -> OutboxMessage:
+            ticket_id: int | None = None, broadcast_id: int | None = None) -> OutboxMessage:
     """Add a message to the outbox inside the caller's transaction."""
     row = OutboxMessage(chat_id=str(chat_id), ticket_id=ticket_id, purpose=purpose,
-                        payload=json.dumps(message.to_json(), ensure_ascii=False))
+                        payload=json.dumps(message.to_json(), ensure_ascii=False),
+                        broadcast_id=broadcast_id)
     session.add(row)
     return row
+
+
+async def enqueue_bulk(session: AsyncSession, messages: Iterable[tuple[str, Outgoing]],
+                       purpose: str, broadcast_id: int) -> None:
+    """Add a broadcast's messages (bulk priority) in one statement, in the caller's
+    transaction; identical messages are serialised once."""
+    payloads: dict[int, tuple[Outgoing, str]] = {}  # the message is kept: its id stays its own
+
+    def payload(message: Outgoing) -> str:
+        if id(message) not in payloads:
+            payloads[id(message)] = (message, json.dumps(message.to_json(), ensure_ascii=False))
+        return payloads[id(message)][1]
+
+    now = utcnow()
+    rows = [{"chat_id": str(chat_id), "purpose": purpose, "broadcast_id": broadcast_id,
+             "priority": BULK, "status": "pending", "attempts": 0, "created_at": now,
+             "next_attempt_at": now, "payload": payload(message)}
+            for chat_id, message in messages]
+    if rows:
+        await session.execute(insert(OutboxMessage), rows)
 
 
 class OutboxSender:
@@ -81,7 +110,7 @@ class OutboxSender:
 
     def __init__(self, sessions: async_sessionmaker, transport: Transport,
                  staff_chat_id: int | str | None, use_topics: bool = True,
-                 pacer: Pacer | None = None) -> None:
+                 pacer: Pacer | None = None, on_bulk: BulkObserver | None = None) -> None:
         self.sessions = sessions
         self.transport = transport
         self.staff_chat_id = staff_chat_id
@@ -89,6 +118,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._parallel = asyncio.Semaphore(PARALLEL)
         self.pacer = pacer
+        self.on_bulk = on_bulk
         self._inflight: dict[str, asyncio.Task] = {}  # chat → its send in progress
         self._done: list[_Outcome] = []  # finished sends waiting to be recorded
         self._task: asyncio.Task | None = None
@@ -119,7 +149,8 @@ class OutboxSender:
                 await asyncio.sleep(LINGER)  # let a burst gather into the next round
                 continue
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=delay or 5.0)
+                await asyncio.wait_for(self._wake.wait(), timeout=min(delay or IDLE_POLL,
+                                                                      IDLE_POLL))
             except asyncio.TimeoutError:
                 pass
 
@@ -135,11 +166,16 @@ class OutboxSender:
     async def _round(self) -> tuple[int, float | None]:
         """Record finished sends, then start the oldest pending message of every chat that
         has none in flight. Sends run as tasks: a slow or flooded chat never holds up the
-        others, and a chat's messages keep their order. Returns (sends recorded or started,
-        seconds until the next one is due or None when nothing is pending)."""
+        others, and a chat's messages keep their order; interactive messages go before bulk
+        ones. Returns (sends recorded or started, seconds until the next one is due or None
+        when nothing is pending)."""
         finished, self._done = self._done, []
         if finished:
-            await self._record(finished)
+            try:
+                await self._record(finished)
+            except Exception:
+                self._done[:0] = finished  # recorded in a later round, never lost
+                raise
             for outcome in finished:  # only now may the chat's next message be loaded
                 self._inflight.pop(outcome.row.chat_id, None)
         async with self.sessions() as session:
@@ -147,63 +183,68 @@ class OutboxSender:
                      .group_by(OutboxMessage.chat_id))
             rows = [r for r in await session.scalars(
                 select(OutboxMessage).where(OutboxMessage.id.in_(heads))
-                .order_by(OutboxMessage.id).limit(BATCH)) if r.chat_id not in self._inflight]
+                .order_by(OutboxMessage.priority, OutboxMessage.id).limit(BATCH))
+                if r.chat_id not in self._inflight]
             ticket_ids = {r.ticket_id for r in rows if r.ticket_id}
             tickets = {t.id: t for t in await session.scalars(
                 select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
+            edited = {r.broadcast_id for r in rows if r.purpose == "progress_edit"}
+            progress = dict((await session.execute(
+                select(Broadcast.id, Broadcast.progress_message_id)
+                .where(Broadcast.id.in_(edited)))).all()) if edited else {}
         now = utcnow()  # `rows` holds the oldest pending message of each idle chat
-        due = [r for r in rows if _aware(r.next_attempt_at) <= now]
-        waits = [(_aware(r.next_attempt_at) - now).total_seconds() for r in rows
+        due = [r for r in rows if aware(r.next_attempt_at) <= now]
+        waits = [(aware(r.next_attempt_at) - now).total_seconds() for r in rows
                  if r not in due]
         if self.pacer is not None:
             due, paced = self._paced(due)
             waits += paced
         for row in due:
-            self._inflight[row.chat_id] = asyncio.create_task(
-                self._send_in_background(row, tickets.get(row.ticket_id)))
+            self._inflight[row.chat_id] = asyncio.create_task(self._send_in_background(
+                row, tickets.get(row.ticket_id), progress.get(row.broadcast_id)))
         if not rows and not self._inflight:
             return len(finished), None
         return len(finished) + len(due), (max(0.05, min(waits)) if waits else None)
 
-    async def _send_in_background(self, row: OutboxMessage, ticket: Ticket | None) -> None:
-        paced = self.pacer is not None and row.purpose not in ("card_edit", "topic")
+    async def _send_in_background(self, row: OutboxMessage, ticket: Ticket | None,
+                                  progress_id: int | None) -> None:
         try:
             async with self._parallel:
-                if paced:  # the slot may have come late: the pace is taken at the send itself
-                    while (wait := self.pacer.wait(self._chat(row))) > 0:
-                        await asyncio.sleep(wait)
-                    self.pacer.sent(self._chat(row))
-                outcome = await self._attempt(row, ticket)
-                if paced:
-                    self.pacer.done(self._chat(row))
+                outcome = await self._attempt(row, ticket, progress_id)
         except Exception as exc:  # noqa: BLE001 - an unexpected failure is retried, not lost
             log.exception("outbox %s: unexpected error", row.id)
             outcome = _Outcome(row, "retry", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            if self.pacer is not None and row.purpose not in UNPACED:
+                self.pacer.done(self._chat(row))  # the limits count from the send's return
         self._done.append(outcome)
         self._wake.set()
 
     def _paced(self, due: list[OutboxMessage]) -> tuple[list[OutboxMessage], list[float]]:
-        """Keep the messages Telegram's limits allow now; the others wait (edits and topic
-        changes are not messages and are not paced)."""
+        """Reserve, in priority order, the sends Telegram's limits allow now; the others
+        wait (edits and topic changes are not messages and are not paced)."""
         ready, waits = [], []
         for row in due:
-            if row.purpose in ("card_edit", "topic"):
+            if row.purpose in UNPACED:
                 ready.append(row)
                 continue
-            wait = self.pacer.wait(self._chat(row))
+            bulk = row.priority >= BULK
+            wait = self.pacer.wait(self._chat(row), bulk)
             if wait > 0:
                 waits.append(wait)
             else:
+                self.pacer.sent(self._chat(row), bulk)
                 ready.append(row)
         return ready, waits
 
     def _chat(self, row: OutboxMessage) -> str:
         return str(self.staff_chat_id) if row.chat_id == STAFF_CHAT else row.chat_id
 
-    async def _attempt(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
+    async def _attempt(self, row: OutboxMessage, ticket: Ticket | None,
+                       progress_id: int | None) -> "_Outcome":
         """One send, its failure classified (the sender decides on retries)."""
         try:
-            return await self._send(row, ticket)
+            return await self._send(row, ticket, progress_id)
         except RetryLater as exc:
             return _Outcome(row, "retry", error=str(exc), delay=exc.delay)
         except Unreachable as exc:
@@ -218,7 +259,8 @@ class OutboxSender:
             self.staff_chat_id = exc.new_chat_id
             return _Outcome(row, "retry", error=str(exc), backoff=False)
 
-    async def _send(self, row: OutboxMessage, ticket: Ticket | None) -> "_Outcome":
+    async def _send(self, row: OutboxMessage, ticket: Ticket | None,
+                    progress_id: int | None) -> "_Outcome":
         message = Outgoing.from_json(json.loads(row.payload))
         if row.chat_id == STAFF_CHAT and self.staff_chat_id is None:
             return _Outcome(row, "failed", error="no staff chat configured")
@@ -230,11 +272,12 @@ class OutboxSender:
                 return _Outcome(row, "sent")
             created = await self.transport.create_topic(chat_id, message.text or "")
             return _Outcome(row, "sent", thread_id=created)
-        edit_id = None
-        if message.edit_target == "card":
-            edit_id = ticket.staff_card_message_id if ticket else None
+        edit_id = message.edit_message_id
+        if message.edit_target in ("card", "progress"):
+            edit_id = progress_id if message.edit_target == "progress" else (
+                ticket.staff_card_message_id if ticket else None)
             if edit_id is None:
-                return _Outcome(row, "failed", error="card was never sent")
+                return _Outcome(row, "failed", error=f"{message.edit_target} was never sent")
         result = await self.transport.send(chat_id, message, thread_id, edit_id)
         # An edited card is the same message: only new messages are linked to the ticket.
         return _Outcome(row, "sent", message_id=result.message_id,
@@ -246,11 +289,15 @@ class OutboxSender:
         now = utcnow()
         changes: list[dict] = []
         tickets: list[dict] = []
+        broadcasts: list[dict] = []  # progress messages posted
+        bulk: set[int] = set()  # broadcasts whose messages were recorded
         links: list[MessageLink] = []
         unreachable: set[str] = set()
         notices: list[int] = []  # requests whose enterprise can no longer be reached
         for out in outcomes:
             row = out.row
+            if row.priority >= BULK and row.broadcast_id is not None:
+                bulk.add(row.broadcast_id)
             if out.status == "retry" and row.attempts + 1 < MAX_ATTEMPTS:
                 delay = max(out.delay, min(BACKOFF_CAP, 0.5 * 2 ** (row.attempts + 1))
                             if out.backoff else 0.0)
@@ -271,6 +318,9 @@ class OutboxSender:
                 unreachable.add(row.chat_id)
                 if row.ticket_id is not None and row.chat_id != STAFF_CHAT:
                     notices.append(row.ticket_id)
+            if status == "sent" and row.purpose == "progress" and row.broadcast_id:
+                broadcasts.append({"id": row.broadcast_id, "progress_chat_id": self._chat(row),
+                                   "progress_message_id": out.message_id})
             if status != "sent" or row.ticket_id is None:
                 continue
             if out.thread_id is not None:
@@ -284,6 +334,8 @@ class OutboxSender:
             await session.execute(update(OutboxMessage), changes)
             for values in tickets:  # rare (a topic or a card per request): one by one
                 await session.execute(update(Ticket), [values])
+            if broadcasts:
+                await session.execute(update(Broadcast), broadcasts)
             session.add_all(links)
             if unreachable:
                 await session.execute(update(Contact).where(Contact.chat_id.in_(unreachable))
@@ -292,6 +344,8 @@ class OutboxSender:
                 enqueue(session, STAFF_CHAT, Outgoing(
                     text=t("ticket.unreachable_staff", "zh-CN", id=ticket_id),
                     in_ticket_thread=True), "notify", ticket_id)
+            if bulk and self.on_bulk is not None:
+                await self.on_bulk(session, bulk)
 
 
 @dataclass
@@ -305,8 +359,3 @@ class _Outcome:
     delay: float = 0.0
     backoff: bool = True  # grow the delay with each attempt
     unreachable: bool = False
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -10,6 +10,8 @@ from storage.models import (
     Contact, EnterpriseProfile, PersistedState, QuestionLog, Ticket, TicketEvent, TicketMessage,
 )
 
+from .subscriptions import forget
+
 ERASED = "[已删除]"
 
 
@@ -22,8 +24,9 @@ class Erasure:
 
 
 async def erase_contact(sessions: async_sessionmaker, contact_id: int) -> Erasure:
-    """One transaction: profile deleted; names, question texts, request descriptions and
-    messages blanked. Tickets keep category, status, dates and rating for the ledger."""
+    """One transaction: profile and subscription deleted (notices still queued for them are
+    not sent); names, question texts, request descriptions and messages blanked. Tickets keep
+    category, status, dates and rating for the ledger."""
     async with sessions.begin() as session:
         contact = await session.get(Contact, contact_id)
         if contact is None:
@@ -31,6 +34,7 @@ async def erase_contact(sessions: async_sessionmaker, contact_id: int) -> Erasur
         profile = await session.get(EnterpriseProfile, contact_id)
         if profile is not None:
             await session.delete(profile)
+        await forget(session, contact)
         ticket_ids = list(await session.scalars(select(Ticket.id).where(
             Ticket.contact_id == contact_id)))
         questions = await session.execute(

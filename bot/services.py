@@ -17,11 +17,14 @@ from storage.models import utcnow
 from storage.questions import QuestionLogRepository
 
 from .assistant import Assistant
+from .broadcasts import BroadcastProgress
 from .config import Settings
 from .contacts import ContactRepository
 from .messages import Outgoing
 from .outbox import OutboxSender, Transport, enqueue
 from .pacing import Pacer
+from .scheduler import Scheduler
+from .sla import SlaPolicy
 from .staff import StaffDirectory
 from .ticket_views import TicketViews
 from .tickets import TicketService
@@ -64,6 +67,12 @@ class Services:
     # The current time (aware, UTC); tests replace it to move time without waiting.
     clock: Callable[[], datetime] = utcnow
     extras: dict = field(default_factory=dict)
+    scheduler: Scheduler | None = None
+
+    @property
+    def shared_database(self) -> bool:
+        """PostgreSQL may be shared by several bot processes; a SQLite file is not."""
+        return self.engine.dialect.name != "sqlite"
 
     def start_sender(self, transport: Transport, staff_chat_id: int | str | None = None,
                      background: bool = True, pacer: Pacer | None = None) -> OutboxSender:
@@ -71,14 +80,20 @@ class Services:
         only when the caller runs `deliver_due()`. The staff chat can be overridden."""
         sender = OutboxSender(self.sessions, transport,
                               staff_chat_id or self.settings.staff.chat_id,
-                              self.settings.staff.use_topics, pacer)
+                              self.settings.staff.use_topics, pacer, BroadcastProgress(
+                                  self.settings.broadcast.progress_interval_s))
         self.postman.sender = sender
         if background:
             sender.start()
             sender.notify()  # deliver whatever a previous run left pending
+        self.scheduler = Scheduler(self)  # its reminders and follow-ups go out through it
+        self.scheduler.start()
         return sender
 
     async def stop_sender(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+            self.scheduler = None
         if self.postman.sender is not None:
             await self.postman.sender.stop()
             self.postman.sender = None
@@ -104,13 +119,16 @@ async def running_services(settings: Settings, migrate: bool = True) -> AsyncIte
         questions = QuestionLogRepository(sessions)
         postman = Postman(sessions)
         staff = StaffDirectory(settings.staff)
+        calendar = WorkCalendar(settings.calendar)
+        tickets = TicketService(sessions, staff, TicketViews(calendar.tz), postman.notify,
+                                SlaPolicy(calendar, settings.sla),
+                                clock=lambda: services.clock())  # follows a replaced clock
         services = Services(
             settings=settings, engine=engine, sessions=sessions, knowledge=knowledge,
             questions=questions,
             assistant=Assistant(knowledge, questions, settings.assistant.max_question_chars),
             contacts=ContactRepository(sessions), staff=staff,
-            tickets=TicketService(sessions, staff, TicketViews(), postman.notify),
-            postman=postman, calendar=WorkCalendar(settings.calendar))
+            tickets=tickets, postman=postman, calendar=calendar)
         log.info("knowledge base: %d entries, %s matcher", len(knowledge.kb.entries),
                  knowledge.matcher.mode)
         yield services

@@ -6,10 +6,14 @@ import asyncio
 import logging
 
 from . import audit
+from .broadcast_commands import COMMANDS as BROADCAST_COMMANDS
 from .commands import CommandResult, StaffCommand
 from .i18n import t
 from .messages import esc
+from .reports.commands import COMMANDS as REPORT_COMMANDS
+from .review_commands import COMMANDS as REVIEW_COMMANDS
 from .services import Services
+from .sla_views import time_left
 from .staff import Actor, Role
 from .ticket_views import category_label, status_label
 from .tickets import Content, Outcome
@@ -89,7 +93,8 @@ TICKET_COMMANDS = {
 }
 
 # The single registry: every staff command of every channel.
-REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS}
+REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS, **REPORT_COMMANDS, **BROADCAST_COMMANDS,
+                                     **REVIEW_COMMANDS}
 COMMANDS = tuple(REGISTRY)
 
 
@@ -130,7 +135,7 @@ async def details(services: Services, ticket_id: int) -> str:
     ticket, contact, profile, events, messages = found
     delivery = await services.tickets.delivery(ticket_id)
     lines = [services.tickets.views.card(ticket, contact, profile).text or "",
-             t("staff.history", LANG)]
+             *time_left(ticket, services.tickets.sla, services.clock()), t("staff.history", LANG)]
     for event in events[-15:]:
         lines.append(t("staff.event", LANG, at=event.at.strftime("%m-%d %H:%M"),
                        who=esc(event.actor_name or event.actor_kind), action=event.action,

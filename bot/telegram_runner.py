@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import signal
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from aiohttp import web
-from telegram import Update
 
 from .config import Settings
 from .services import Services, running_services
@@ -47,10 +45,6 @@ async def webhook_server(services: Services) -> AsyncIterator[tuple]:
     """The aiohttp server with the webhook; yields (application, site port)."""
     settings = services.settings
     async with running_application(build_application(services, webhook=True)) as application:
-        store = services.extras["inbound"]
-        for _, payload in await store.unprocessed():  # accepted before a crash
-            await application.update_queue.put(Update.de_json(json.loads(payload),
-                                                              application.bot))
         if settings.telegram.webhook_url:
             await application.bot.set_webhook(
                 url=settings.telegram.webhook_url.rstrip("/") + settings.telegram.webhook_path,

@@ -4,10 +4,14 @@ Texts come from the locale files; every user-provided string is HTML-escaped her
 """
 from __future__ import annotations
 
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
 from storage.models import Contact, EnterpriseProfile, Ticket
 
 from .i18n import t
 from .messages import Button, Outgoing, esc
+from .sla_views import card_lines
 from .staff import Actor
 from .ticket_rules import OPEN
 
@@ -23,6 +27,9 @@ def status_label(status: str, lang: str) -> str:
 
 
 class TicketViews:
+    def __init__(self, tz: tzinfo = ZoneInfo("Asia/Shanghai")) -> None:
+        self.tz = tz  # the working calendar's, for the due times on the card
+
     def topic(self, ticket: Ticket, profile: EnterpriseProfile | None, contact: Contact
               ) -> Outgoing:
         who = (profile.company_name if profile and profile.company_name
@@ -57,6 +64,7 @@ class TicketViews:
             lines.append(t("card.context", lang))
         if ticket.rating:
             lines.append(t("card.rating", lang, stars="★" * ticket.rating))
+        lines.extend(card_lines(ticket, self.tz))
         buttons: list[Button] = []
         if ticket.status in OPEN:
             if not ticket.assignee_id:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +16,8 @@ from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent, Tick
 
 from .messages import STAFF_CHAT, Outgoing
 from .outbox import enqueue
+from .sla import SlaPolicy
+from .sla_views import followup_reply, followup_staff
 from .staff import Actor, Role, StaffDirectory
 from .ticket_rules import OPEN, PRIORITIES, Status
 from .ticket_views import TicketViews
@@ -49,11 +52,14 @@ Notify = Callable[[], None]
 
 class TicketService:
     def __init__(self, sessions: async_sessionmaker, staff: StaffDirectory, views: TicketViews,
-                 notify: Notify = lambda: None) -> None:
+                 notify: Notify = lambda: None, sla: SlaPolicy | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.sessions = sessions
         self.staff = staff
         self.views = views
         self.notify = notify  # wakes the outbox sender after a commit
+        self.sla = sla or SlaPolicy.default()
+        self.clock = clock  # aware UTC now; the service-level targets count from it
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -97,9 +103,11 @@ class TicketService:
         async with self.sessions.begin() as session:
             contact = await session.get(Contact, contact_id)
             profile = await session.get(EnterpriseProfile, contact_id)
+            now = self.clock()
             ticket = Ticket(contact_id=contact_id, category=category, description=description,
-                            status=Status.NEW, origin=origin,
+                            status=Status.NEW, origin=origin, created_at=now, updated_at=now,
                             context=json.dumps(context, ensure_ascii=False) if context else None)
+            self.sla.start(ticket, now)
             session.add(ticket)
             await session.flush()
             self._event(session, ticket, Actor("enterprise", contact.external_id,
@@ -146,7 +154,7 @@ class TicketService:
             if ticket.status == Status.WAITING:
                 before = ticket.status
                 ticket.status = Status.IN_PROGRESS
-                ticket.updated_at = utcnow()
+                ticket.updated_at = self.clock()
                 self._event(session, ticket, Actor("enterprise", contact.external_id,
                                                    contact.display_name or ""), "replied", before)
                 self._refresh_card(session, ticket, contact, profile)
@@ -217,7 +225,7 @@ class TicketService:
                 update(Ticket).where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None),
                                      Ticket.status.in_(OPEN))
                 .values(assignee_id=actor.id, assignee_name=actor.name,
-                        status=Status.IN_PROGRESS, updated_at=utcnow()))
+                        status=Status.IN_PROGRESS, updated_at=self.clock()))
             loaded = await self._load(session, ticket_id, lock=False)
             if loaded is None:
                 return Outcome(False, "no_ticket", params={"id": ticket_id})
@@ -253,7 +261,7 @@ class TicketService:
             ticket.assignee_id = str(assignee_id)
             ticket.assignee_name = str(assignee_id)
             ticket.status = Status.IN_PROGRESS
-            ticket.updated_at = utcnow()
+            ticket.updated_at = self.clock()
             self._event(session, ticket, actor, "assigned", before, str(assignee_id))
             self._refresh_card(session, ticket, contact, profile)
         self.notify()
@@ -290,7 +298,7 @@ class TicketService:
                 return Outcome(False, "not_open", ticket, {"id": ticket.id})
             self._take_if_unassigned(session, ticket, actor)
             before = ticket.status
-            now = utcnow()
+            now = self.clock()
             ticket.status = Status.WAITING
             ticket.updated_at = now
             ticket.first_response_at = ticket.first_response_at or now
@@ -343,7 +351,7 @@ class TicketService:
                                {"id": ticket.id, "status": ticket.status})
             before = ticket.status
             apply(session, ticket, contact)
-            ticket.updated_at = utcnow()
+            ticket.updated_at = self.clock()
             self._event(session, ticket, actor, action, before, ticket.resolution
                         if action == "resolved" else ticket.department
                         if action == "transferred" else None)
@@ -355,8 +363,11 @@ class TicketService:
         def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
             self._take_if_unassigned(session, ticket, actor)
             ticket.status = Status.RESOLVED
-            ticket.resolved_at = utcnow()
+            ticket.resolved_at = self.clock()
             ticket.resolution = summary.strip() or None
+            ticket.followup_due_at = self.sla.followup_due(ticket.resolved_at)
+            ticket.followup_asked_at = ticket.followup_result = None
+            ticket.followup_answered_at = None
             self._to_enterprise(session, contact, self.views.resolved(ticket, contact),
                                 "rating", ticket)
 
@@ -367,24 +378,66 @@ class TicketService:
             return refused
 
         def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
-            ticket.status = Status.REOPENED
-            ticket.resolved_at = None
-            ticket.closed_at = None
-            ticket.rating = None
-            contact.human_ticket_id = ticket.id
-            self._to_thread(session, ticket, self.views.reopened_staff(ticket, actor), "notify")
-            self._to_enterprise(session, contact, self.views.reopened(ticket, contact),
-                                "notify", ticket)
-            self._to_thread(session, ticket, Outgoing(kind="topic", topic_action="reopen",
-                                                      in_ticket_thread=True), "topic")
+            self._reopen(session, ticket, contact, self.views.reopened_staff(ticket, actor),
+                         self.views.reopened(ticket, contact))
 
         return await self._change(ticket_id, actor, "reopened",
                                   {Status.RESOLVED, Status.CLOSED}, apply, own=False)
 
+    def _reopen(self, session: AsyncSession, ticket: Ticket, contact: Contact,
+                to_staff: Outgoing, to_enterprise: Outgoing) -> None:
+        """Back to work: the resolution target restarts and no follow-up visit is pending."""
+        ticket.status = Status.REOPENED
+        ticket.resolved_at = None
+        ticket.closed_at = None
+        ticket.rating = None
+        ticket.followup_due_at = None
+        self.sla.restart_resolution(ticket, self.clock())
+        contact.human_ticket_id = ticket.id
+        self._to_thread(session, ticket, to_staff, "notify")
+        self._to_enterprise(session, contact, to_enterprise, "notify", ticket)
+        self._to_thread(session, ticket, Outgoing(kind="topic", topic_action="reopen",
+                                                  in_ticket_thread=True), "topic")
+
+    async def answer_followup(self, contact_id: int, ticket_id: int, solved: bool) -> Outcome:
+        """The enterprise's answer to a follow-up visit, recorded once; "not solved" reopens a
+        resolved or closed request. Only the request's own enterprise may answer."""
+        async with self.sessions.begin() as session:
+            now = self.clock()
+            answered = await session.execute(
+                update(Ticket).where(Ticket.id == ticket_id, Ticket.contact_id == contact_id,
+                                     Ticket.followup_asked_at.is_not(None),
+                                     Ticket.followup_answered_at.is_(None))
+                .values(followup_result="solved" if solved else "unsolved",
+                        followup_answered_at=now))
+            loaded = await self._load(session, ticket_id)
+            if answered.rowcount != 1:
+                if loaded is None or loaded[0].contact_id != contact_id:
+                    return Outcome(False, "not_yours")
+                ticket = loaded[0]
+                reason = "answered" if ticket.followup_answered_at else "not_asked"
+                return Outcome(False, reason, ticket, {"id": ticket.id})
+            ticket, contact, profile = loaded
+            actor = Actor("enterprise", contact.external_id, contact.display_name or "")
+            before = ticket.status
+            self._event(session, ticket, actor, "followup", before, ticket.followup_result)
+            if not solved and before in (Status.RESOLVED, Status.CLOSED):
+                self._reopen(session, ticket, contact, followup_staff(ticket, solved),
+                             followup_reply(ticket, contact, solved))
+                ticket.updated_at = now
+                self._event(session, ticket, actor, "reopened", before)
+            else:
+                self._to_thread(session, ticket, followup_staff(ticket, solved), "notify")
+                self._to_enterprise(session, contact, followup_reply(ticket, contact, solved),
+                                    "notify", ticket)
+            self._refresh_card(session, ticket, contact, profile)
+        self.notify()
+        return Outcome(True, ticket=ticket, params={"id": ticket.id})
+
     async def close(self, ticket_id: int, actor: Actor) -> Outcome:
         def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
             ticket.status = Status.CLOSED
-            ticket.closed_at = utcnow()
+            ticket.closed_at = self.clock()
             if contact.human_ticket_id == ticket.id:
                 contact.human_ticket_id = None
             self._to_thread(session, ticket, Outgoing(kind="topic", topic_action="close",
@@ -428,13 +481,16 @@ class TicketService:
             return (*loaded, events, messages)
 
     async def queue(self, limit: int = 20) -> list[Ticket]:
-        """Open tickets, the unassigned and most urgent first."""
+        """Open tickets, the unassigned and most urgent first. The order is found on the
+        covering index `ix_tickets_queue` alone (tens of thousands of open tickets are sorted
+        without reading them); only the chosen rows are then read in full."""
         urgency = case({p: i for i, p in enumerate(reversed(PRIORITIES))}, value=Ticket.priority,
                        else_=len(PRIORITIES))
+        order = (Ticket.assignee_id.is_not(None), urgency, Ticket.id)
+        chosen = select(Ticket.id).where(Ticket.status.in_(OPEN)).order_by(*order).limit(limit)
         async with self.sessions() as session:
             return list(await session.scalars(
-                select(Ticket).where(Ticket.status.in_(OPEN))
-                .order_by(Ticket.assignee_id.is_not(None), urgency, Ticket.id).limit(limit)))
+                select(Ticket).where(Ticket.id.in_(chosen)).order_by(*order)))
 
     async def mine(self, actor: Actor, limit: int = 20) -> list[Ticket]:
         async with self.sessions() as session:

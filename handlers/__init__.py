@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from telegram.ext import Application, MessageHandler, filters
 
-from . import enterprise, intake, staff
+from . import broadcasts, enterprise, intake, staff, subscriptions
 
 
 def register(application: Application, staff_chat_id: int | None) -> None:
     """The single registration point: intake first (it owns its conversation's messages),
-    then staff and enterprise handlers; edited messages get a polite explanation."""
+    then staff, notice and enterprise handlers (the subscription questions before the
+    enterprise's catch-all); edited messages get a polite explanation."""
     application.add_handler(intake.conversation())
-    for handler in staff.handlers(staff_chat_id) + enterprise.handlers():
+    for handler in (staff.handlers(staff_chat_id) + broadcasts.handlers()
+                    + subscriptions.handlers() + enterprise.handlers()):
         application.add_handler(handler)
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE
                                            & filters.ChatType.PRIVATE, enterprise.edited))

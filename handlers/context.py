@@ -15,6 +15,7 @@ class SMEApplication(Application):
     def __init__(self, services: Services, **kwargs) -> None:
         super().__init__(**kwargs)
         self.services = services
+        self.conversations: list = []  # persistent ConversationHandlers, refreshed per update
 
 
 class AppContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -13,6 +13,7 @@ from bot.decisions import reply_messages
 from bot.handoff import hand_off
 from bot.i18n import SUPPORTED, t
 from bot.messages import Button, Outgoing, esc
+from bot.sla_views import FOLLOWUP_ANSWERS, followup_outcome
 from bot.ticket_views import category_label, status_label
 from bot.ticket_rules import MAX_FILE_BYTES
 from bot.tickets import Content
@@ -221,6 +222,19 @@ async def reopen_button(update: Update, context: AppContext) -> None:
                          contact.language, **outcome.params))
 
 
+async def followup_button(update: Update, context: AppContext) -> None:
+    """The answer to a follow-up visit (回访); the core checks that the request is theirs."""
+    query = update.callback_query
+    contact = await contact_of(update, context)
+    parts = decode_callback(query.data)
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in FOLLOWUP_ANSWERS:
+        await query.answer(t("tg.stale_button", contact.language))
+        return
+    outcome = await context.services.tickets.answer_followup(contact.id, int(parts[1]),
+                                                             FOLLOWUP_ANSWERS[parts[2]])
+    await query.answer(followup_outcome(outcome, contact.language), show_alert=not outcome.ok)
+
+
 async def my_tickets(update: Update, context: AppContext) -> None:
     contact = await contact_of(update, context)
     lang = contact.language
@@ -289,6 +303,7 @@ def handlers() -> list:
         CallbackQueryHandler(end_human, pattern=r"^human:end$"),
         CallbackQueryHandler(rate_button, pattern=r"^rate:"),
         CallbackQueryHandler(reopen_button, pattern=r"^reopen:"),
+        CallbackQueryHandler(followup_button, pattern=r"^fu:"),
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
                        question),
         MessageHandler(PRIVATE & media & filters.UpdateType.MESSAGE, media_in_human_mode),

@@ -14,7 +14,7 @@ from bot.commands import CommandResult
 from bot.i18n import t
 from bot.messages import Outgoing, esc
 from bot.staff import Actor
-from bot.staff_commands import COMMANDS, outcome_text, run_command, ticket_action
+from bot.staff_commands import COMMANDS, REGISTRY, outcome_text, run_command, ticket_action
 from bot.tickets import Content
 
 from .context import AppContext
@@ -45,11 +45,14 @@ async def answer_in_place(update: Update, context: AppContext,
                            "file")
 
 
-async def refuse_outsider(update: Update, context: AppContext, actor: Actor, what: str) -> bool:
+async def refuse_outsider(update: Update, context: AppContext, actor: Actor, action: str,
+                          ticket_id: int | None = None) -> bool:
+    """Turn away anyone who is not staff (in the audit log too)."""
     if actor.is_staff:
         return False
-    log.warning("refused %s from non-staff user %s in chat %s", what, actor.id,
+    log.warning("refused %s from non-staff user %s in chat %s", action, actor.id,
                 update.effective_chat.id if update.effective_chat else "?")
+    await audit.record(context.services.sessions, actor, action, "refused", ticket_id)
     if update.callback_query:
         await update.callback_query.answer(t("refuse.forbidden", LANG), show_alert=True)
     else:
@@ -60,10 +63,11 @@ async def refuse_outsider(update: Update, context: AppContext, actor: Actor, wha
 async def command(update: Update, context: AppContext) -> None:
     """Every staff command: the core checks the role, parses, acts and phrases the answer."""
     actor = actor_of(update, context)
-    name = update.effective_message.text.split()[0][1:].split("@")[0].lower()
-    if await refuse_outsider(update, context, actor, f"/{name}"):
+    head, rest = (update.effective_message.text.split(maxsplit=1) + [""])[:2]
+    name = head[1:].split("@")[0].lower()
+    if await refuse_outsider(update, context, actor, name):
         return
-    result = await run_command(context.services, actor, name, list(context.args or []))
+    result = await run_command(context.services, actor, name, REGISTRY[name].args_of(rest))
     await answer_in_place(update, context, result)
 
 
@@ -77,9 +81,10 @@ async def whoami(update: Update, context: AppContext) -> None:
 async def card_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     actor = actor_of(update, context)
-    if await refuse_outsider(update, context, actor, query.data):
-        return
     parts = decode_callback(query.data)
+    target = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    if await refuse_outsider(update, context, actor, ":".join(["button", *parts[1:2]]), target):
+        return
     if len(parts) != 3 or not parts[2].isdigit():
         await query.answer(t("tg.stale_button", LANG))
         return
@@ -104,7 +109,7 @@ async def group_message(update: Update, context: AppContext) -> None:
     if ticket_id is None:
         return
     actor = actor_of(update, context)
-    if await refuse_outsider(update, context, actor, "relay"):
+    if await refuse_outsider(update, context, actor, "relay", ticket_id):
         return
     text = message.text or message.caption
     if text and text.startswith("//"):

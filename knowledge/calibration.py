@@ -14,7 +14,6 @@ import numpy as np
 import yaml
 
 from .decision import DEFAULT_THRESHOLDS, Thresholds
-from .model import KnowledgeBase
 from .normalize import normalize
 from .ranking import Ranker
 

@@ -13,7 +13,6 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 import yaml
 from rapidfuzz import fuzz, process
 

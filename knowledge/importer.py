@@ -63,14 +63,18 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+def dump_yaml(data: list[dict]) -> str:
+    """Entries as the knowledge base writes them: keys in order, multi-line text as blocks."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
 def render_yaml(slug: str, entries: list[Entry]) -> str:
     data = []
     for entry in entries:
         item = entry.to_dict()
         item["updated"] = entry.updated
         data.append(item)
-    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-    return HEADER.format(slug=slug) + body
+    return HEADER.format(slug=slug) + dump_yaml(data)
 
 
 def _merge_chapter(chapter: Chapter, faq_dir: Path, report: ImportReport

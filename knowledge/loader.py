@@ -1,7 +1,13 @@
-"""Load and validate a knowledge-base directory (`*.yaml`, one file per topic)."""
+"""Load and validate a knowledge-base directory (`*.yaml`, one file per topic).
+
+`staff_additions.yaml` (written by the staff commands /attach and /draft) holds new entries and
+records `{extends: <entry id>, alternates: [...]}` that add phrasings to an entry of another
+file; alternates an entry already has are skipped, so a later guide import may adopt them.
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,8 @@ REQUIRED = ("id", "question", "answer", "source", "updated", "category")
 OPTIONAL = ("alternates", "follow_ups")
 # Files next to the entries that are not entries themselves.
 COMPANION_FILES = {"synonyms.yaml", "calibration.yaml", "out_of_scope.yaml"}
+STAFF_FILE = "staff_additions.yaml"
+EXTENSION_KEYS = ("extends", "alternates")
 
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~50× faster
@@ -48,6 +56,16 @@ def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """More phrasings for an entry defined in another file."""
+
+    target: str
+    alternates: tuple[str, ...]
+    path: Path
+    line: int | None
 
 
 def entry_files(directory: Path) -> list[Path]:
@@ -118,23 +136,77 @@ def _parse_entry(raw: Any, path: Path, lang: str) -> tuple[Entry | None, list[Pr
     )
 
 
-def read_entry_file(path: Path, lang: str) -> tuple[list[Entry], list[Problem]]:
+def _parse_extension(raw: dict, path: Path, lang: str) -> tuple[Extension | None, list[Problem]]:
+    line = raw.get("__line__")
+    lines = raw.get("__lines__", {})
+    problems = [Problem(path, lines.get(key, line), t("staff_kb.unknown_extension_field", lang,
+                                                      field=key))
+                for key in raw if not key.startswith("__") and key not in EXTENSION_KEYS]
+    target = _text(raw.get("extends"))
+    if target is None:
+        problems.append(Problem(path, line, t("kb.missing_field", lang, field="extends")))
+    elif not ID_RE.match(target):
+        problems.append(Problem(path, lines.get("extends", line), t("kb.bad_id", lang, id=target)))
+    alternates = raw.get("alternates")
+    if not isinstance(alternates, list) or not alternates or not all(map(_text, alternates)):
+        problems.append(Problem(path, lines.get("alternates", line),
+                                t("kb.bad_list", lang, field="alternates")))
+    if problems or target is None or not isinstance(alternates, list):
+        return None, problems
+    return Extension(target, tuple(a.strip() for a in alternates), path, line), []
+
+
+def _read_records(path: Path, text: str | None, lang: str
+                  ) -> tuple[list[Entry], list[Extension], list[Problem]]:
+    """Entries (and, in the staff file, extensions) of one file; `text` instead of its content."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        text = path.read_text(encoding="utf-8") if text is None else text
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
-        return [], [yaml_error_problem(path, exc)]
+        return [], [], [yaml_error_problem(path, exc)]
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(path, None, t("kb.unreadable", lang, error=exc))]
+        return [], [], [Problem(path, None, t("kb.unreadable", lang, error=exc))]
     if data is None:
-        return [], []
+        return [], [], []
     if not isinstance(data, list):
-        return [], [Problem(path, 1, t("kb.file_not_list", lang))]
-    entries, problems = [], []
+        return [], [], [Problem(path, 1, t("kb.file_not_list", lang))]
+    entries, extensions, problems = [], [], []
     for raw in data:
-        entry, found = _parse_entry(raw, path, lang)
+        if path.name == STAFF_FILE and isinstance(raw, dict) and "extends" in raw:
+            extension, found = _parse_extension(raw, path, lang)
+            extensions.extend([extension] if extension else [])
+        else:
+            entry, found = _parse_entry(raw, path, lang)
+            entries.extend([entry] if entry else [])
         problems.extend(found)
-        if entry:
-            entries.append(entry)
+    return entries, extensions, problems
+
+
+def read_entry_file(path: Path, lang: str) -> tuple[list[Entry], list[Problem]]:
+    entries, _, problems = _read_records(path, None, lang)
+    return entries, problems
+
+
+def _extend(entries: list[Entry], extensions: list[Extension], lang: str
+            ) -> tuple[list[Entry], list[Problem]]:
+    position = {}
+    for index, entry in enumerate(entries):
+        position.setdefault(entry.id, index)
+    entries, problems = list(entries), []
+    for extension in extensions:
+        index = position.get(extension.target)
+        if index is None:
+            problems.append(Problem(extension.path, extension.line,
+                                    t("staff_kb.unknown_target", lang, id=extension.target)))
+            continue
+        entry = entries[index]
+        taken = {normalize(p) for p in entry.phrasings}
+        added = []
+        for alternate in extension.alternates:
+            if normalize(alternate) not in taken:
+                taken.add(normalize(alternate))
+                added.append(alternate)
+        entries[index] = replace(entry, alternates=(*entry.alternates, *added))
     return entries, problems
 
 
@@ -177,20 +249,27 @@ def _cross_check(entries: list[Entry], lang: str) -> list[Problem]:
     return problems
 
 
-def check_directory(directory: Path, lang: str | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Load `directory` and return the knowledge base (None if any problem) and all problems."""
+def check_directory(directory: Path, lang: str | None = None, staged: dict[str, str] | None = None
+                    ) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load `directory` and return the knowledge base (None if any problem) and all problems.
+    `staged` maps file names to texts checked as if they were written there already."""
     lang = lang or cli_lang()
+    staged = staged or {}
     if not directory.is_dir():
         return None, [Problem(directory, None, t("kb.no_directory", lang))]
-    files = entry_files(directory)
+    files = sorted({*entry_files(directory), *(directory / name for name in staged)})
     if not files:
         return None, [Problem(directory, None, t("kb.no_files", lang))]
     entries: list[Entry] = []
+    extensions: list[Extension] = []
     problems: list[Problem] = []
     for path in files:
-        found, file_problems = read_entry_file(path, lang)
+        found, extended, file_problems = _read_records(path, staged.get(path.name), lang)
         entries.extend(found)
+        extensions.extend(extended)
         problems.extend(file_problems)
+    entries, extension_problems = _extend(entries, extensions, lang)
+    problems.extend(extension_problems)
     problems.extend(_cross_check(entries, lang))
     synonyms, syn_problems = load_synonyms(synonyms_path(directory))
     problems.extend(syn_problems)

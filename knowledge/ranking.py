@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from .bm25 import BM25Index, char_ngrams, ngram_postings
 from .model import Entry, KnowledgeBase
-from .normalize import normalize, normalize_many
+from .normalize import normalize_many
 
 FUZZ_WEIGHT = 0.1  # rapidfuzz's share of the lexical score
 FUZZ_SHORTLIST = 10  # entries whose phrasings are compared with rapidfuzz

@@ -1,51 +1,107 @@
-"""Inbound updates keyed by `update_id`, so that a re-delivered update is processed once."""
+"""Inbound updates keyed by `update_id`: nothing accepted is lost, nothing is processed twice.
+
+An update is stored with its payload as soon as it arrives (webhook: before the 200; polling:
+before the next getUpdates acknowledges it), claimed inside the transaction that admits it,
+and marked processed once its handlers have finished. After a crash, updates stored but not
+processed — never claimed, or claimed by a process that died — are processed again: at least
+once, and exactly once unless a process dies between committing its reply and the mark.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import asyncio
+import logging
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .models import InboundUpdate, utcnow
 
+log = logging.getLogger(__name__)
 _INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+
+
+def _insert(session: AsyncSession):
+    return _INSERTS[session.bind.dialect.name](InboundUpdate)
 
 
 class InboundStore:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self.sessions = sessions
+        self._claimed: set[int] = set()  # claimed by this process, being processed
+        self._done: list[int] = []
+        self._flusher: asyncio.Task | None = None
 
     async def record(self, update_id: int, payload: str) -> bool:
-        """Store a raw update received by webhook; False when it was already received."""
-        try:
-            async with self.sessions.begin() as session:
-                session.add(InboundUpdate(update_id=update_id, payload=payload))
-        except IntegrityError:
-            return False
-        return True
+        """Store one raw update; False when it was already received."""
+        return await self.record_many([(update_id, payload)]) == 1
 
-    async def unprocessed(self) -> list[tuple[int, str]]:
-        """Updates stored by the webhook but not yet processed (after a crash)."""
+    async def record_many(self, updates: list[tuple[int, str]]) -> int:
+        """Store raw updates not seen before (in one transaction); returns how many were new."""
+        if not updates:
+            return 0
+        async with self.sessions.begin() as session:
+            now = utcnow()
+            result = await session.execute(_insert(session).values([
+                {"update_id": uid, "payload": payload, "received_at": now}
+                for uid, payload in updates]).on_conflict_do_nothing())
+            return result.rowcount
+
+    async def unprocessed(self, received_before: datetime | None = None) -> list[tuple[int, str]]:
+        """Updates stored but not processed (the admission decides whether a claim is stale)."""
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(InboundUpdate.update_id, InboundUpdate.payload).where(
-                    InboundUpdate.processed_at.is_(None), InboundUpdate.payload.is_not(None))
-                .order_by(InboundUpdate.update_id))
+            query = select(InboundUpdate.update_id, InboundUpdate.payload).where(
+                InboundUpdate.processed_at.is_(None), InboundUpdate.payload.is_not(None))
+            if received_before is not None:
+                query = query.where(InboundUpdate.received_at < received_before)
+            rows = await session.execute(query.order_by(InboundUpdate.update_id))
             return [(uid, payload) for uid, payload in rows]
 
+    def claimed(self, update_id: int) -> None:
+        """This process claimed the update (see `claim_update`) and is processing it."""
+        self._claimed.add(update_id)
 
-async def claim_update(session: AsyncSession, update_id: int) -> bool:
-    """Mark an update processed inside the caller's transaction; False if it already was.
+    def processed(self, update_id: int) -> None:
+        """Mark an update this process claimed as processed (a duplicate it skipped stays as
+        it is). Marks are written in batches: one transaction for all the updates that
+        finished while the previous batch was being written."""
+        if update_id not in self._claimed:
+            return
+        self._claimed.discard(update_id)
+        self._done.append(update_id)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="inbound-processed")
 
-    Polling sees an update first here (insert); the webhook stored it before (update)."""
-    insert = _INSERTS[session.bind.dialect.name](InboundUpdate).values(
-        update_id=update_id, received_at=utcnow(), processed_at=utcnow())
-    inserted = await session.execute(insert.on_conflict_do_nothing())
+    async def _flush(self) -> None:
+        while self._done:
+            ids, self._done = self._done, []
+            try:
+                async with self.sessions.begin() as session:
+                    await session.execute(update(InboundUpdate).where(
+                        InboundUpdate.update_id.in_(ids)).values(processed_at=utcnow()))
+            except Exception:  # noqa: BLE001 - unmarked updates are replayed, not lost
+                log.exception("could not mark %d updates processed", len(ids))
+
+    async def drain(self) -> None:
+        """Write the outstanding marks (at shutdown)."""
+        if self._flusher is not None:
+            await self._flusher
+
+
+async def claim_update(session: AsyncSession, update_id: int, stale_before: datetime) -> bool:
+    """Claim an update for processing inside the caller's transaction; False when it was
+    processed already or another process claimed it after `stale_before` (it is working on
+    it). Polling updates first reach the database here when they were not stored before."""
+    now = utcnow()
+    inserted = await session.execute(_insert(session).values(
+        update_id=update_id, received_at=now, claimed_at=now).on_conflict_do_nothing())
     if inserted.rowcount == 1:
         return True
     claimed = await session.execute(
-        update(InboundUpdate).where(InboundUpdate.update_id == update_id,
-                                    InboundUpdate.processed_at.is_(None))
-        .values(processed_at=utcnow()))
+        update(InboundUpdate).where(
+            InboundUpdate.update_id == update_id, InboundUpdate.processed_at.is_(None),
+            or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at < stale_before))
+        .values(claimed_at=now))
     return claimed.rowcount == 1

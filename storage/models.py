@@ -13,6 +13,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def aware(value: datetime) -> datetime:
+    """A stored datetime as an aware one: SQLite returns them naive; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -38,6 +43,7 @@ class QuestionLog(Base):
     __table_args__ = (
         Index("ix_question_log_asked_at", "asked_at"),
         Index("ix_question_log_decision_asked_at", "decision", "asked_at"),
+        Index("ix_question_log_asked_user", "asked_at", "channel", "user_ref"),
     )
 
 
@@ -122,6 +128,8 @@ class Ticket(Base):
         Index("ix_tickets_created", "created_at"),
         Index("ix_tickets_resolved", "resolved_at"),
         Index("ix_tickets_followup_due", "followup_due_at"),
+        # Covers the staff queue's filter and order: sorted without reading the tickets.
+        Index("ix_tickets_queue", "status", "priority", "assignee_id", "id"),
     )
 
 
@@ -185,7 +193,7 @@ class OutboxMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     purpose: Mapped[str] = mapped_column(String(16))
     payload: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(8), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # …, sent, cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -217,13 +225,15 @@ class Feedback(Base):
 
 
 class InboundUpdate(Base):
-    """Updates received, keyed by `update_id`: a re-delivered update is processed once."""
+    """Updates received, keyed by `update_id`: stored before processing, claimed by the process
+    that handles it, marked processed when done; a re-delivered update is processed once."""
 
     __tablename__ = "inbound_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     payload: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

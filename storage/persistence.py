@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext import BasePersistence, ConversationHandler, PersistenceInput
 
 from storage.models import PersistedState
 
@@ -37,13 +37,17 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
     is not written: a warning names the row and the previous value stays.
     """
 
-    def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0) -> None:
+    def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0,
+                 shared: bool = False) -> None:
         super().__init__(
             store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True,
                                         callback_data=False),
             update_interval=update_interval,
         )
         self.sessions = sessions
+        # Several bot processes share the database: another one may have moved a user's
+        # conversation on, so state is re-read before each of that user's updates.
+        self.shared = shared
         # What each row holds now: PTB asks to save the data of every user it saw, changed or
         # not, so unchanged (or still empty) values are not written again.
         self._stored: dict[tuple[str, str], str] = {}
@@ -134,11 +138,44 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
     async def drop_chat_data(self, chat_id: int) -> None:
         await self._delete(CHAT, str(chat_id))
 
-    # The bot is the only writer of these rows: the data loaded at start-up and kept in memory by
-    # the Application is always current, so re-reading it before every update would only cost a
-    # query per update.
+    async def _read(self, kind: str, key: str) -> Any:
+        async with self.sessions() as session:
+            text = await session.scalar(select(PersistedState.value).where(
+                PersistedState.kind == kind, PersistedState.key == key))
+        if text is None:
+            self._stored.pop((kind, key), None)
+            return None
+        self._stored[(kind, key)] = text
+        return json.loads(text)
+
+    async def refresh_conversation(self, handler: ConversationHandler, update: object) -> None:
+        """Load one conversation's current state into `handler` (shared databases only).
+
+        PTB reads conversation states once at start-up and offers no public way to refresh
+        them, so this sets the handler's own table (`_get_key`, `_conversations`)."""
+        if not self.shared or handler.name is None:
+            return
+        try:
+            key = handler._get_key(update)  # noqa: SLF001 - see the docstring
+        except RuntimeError:  # an update without the chat/user the key needs
+            return
+        state = await self._read(CONVERSATION, conversation_key(handler.name, key))
+        table = handler._conversations  # noqa: SLF001
+        if state is None:
+            if key in table:
+                table.pop(key)
+        elif table.get(key) != state:
+            table.update_no_track({key: state})
+
+    # With one process, the data loaded at start-up and kept in memory by the Application is
+    # always current; only processes sharing the database re-read it before every update.
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
-        """No-op: nothing outside the bot changes user data."""
+        if not self.shared:
+            return
+        current = await self._read(USER, str(user_id)) or {}
+        if current != user_data:
+            user_data.clear()
+            user_data.update(current)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict) -> None:
         """No-op: nothing outside the bot changes chat data."""

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .models import Feedback, QuestionLog
@@ -22,6 +23,15 @@ class LoggedQuestion:
     decision: str
     mode: str
     suggestions: list[str]
+
+
+@dataclass(frozen=True)
+class ReviewQuestion:
+    id: int
+    text: str
+    normalized: str
+    entry_id: str | None
+    disliked: bool
 
 
 class QuestionLogRepository:
@@ -73,3 +83,22 @@ class QuestionLogRepository:
                 session.add(Feedback(question_id=question_id, contact_id=contact_id,
                                      entry_id=question.entry_id, helpful=helpful))
             return True
+
+    async def needing_review(self, start: datetime, end: datetime,
+                             answered_below: dict[str, float], limit: int) -> list[ReviewQuestion]:
+        """The newest `limit` questions asked in [start, end) that got no direct answer, a direct
+        one scoring below `answered_below[mode]`, or a 👎."""
+        low = [and_(QuestionLog.mode == mode, QuestionLog.score < cut)
+               for mode, cut in answered_below.items()]
+        stmt = (
+            select(QuestionLog.id, QuestionLog.text, QuestionLog.normalized,
+                   QuestionLog.entry_id, Feedback.helpful)
+            .outerjoin(Feedback, Feedback.question_id == QuestionLog.id)
+            .where(QuestionLog.asked_at >= start.astimezone(timezone.utc),
+                   QuestionLog.asked_at < end.astimezone(timezone.utc),
+                   or_(QuestionLog.decision != "answered", Feedback.helpful.is_(False), *low))
+            .order_by(QuestionLog.id.desc()).limit(limit))
+        async with self.sessions() as session:
+            rows = await session.execute(stmt)
+            return [ReviewQuestion(qid, text, normalized, entry_id, helpful is False)
+                    for qid, text, normalized, entry_id, helpful in rows]

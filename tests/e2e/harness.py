@@ -11,6 +11,7 @@ from typing import Any, AsyncIterator
 from bot.config import Settings, load_settings
 from bot.services import Services, running_services
 from bot.telegram_runner import polling, webhook_server
+from tests.databases import database_url
 from tests.fakebot import FakeBotAPI, builders as b, running_fake
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,12 +31,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def e2e_settings(tmp_path: Path, fake: FakeBotAPI, kb_dir: Path, mode: str,
-                 **extra: str) -> Settings:
+def e2e_env(tmp_path: Path, fake: FakeBotAPI, kb_dir: Path, mode: str,
+            **extra: str) -> dict[str, str]:
+    """The bot's environment against `fake` (also for a bot run as a subprocess)."""
     port = free_port()
     env = {
         "SME_CONFIG": str(REPO / "config.yaml"),
-        "SME_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        "SME_DATABASE_URL": database_url(tmp_path, "e2e"),
         "SME_KNOWLEDGE__DIR": str(kb_dir),
         "SME_KNOWLEDGE__SEMANTIC": "off",
         "TELEGRAM_BOT_TOKEN": fake.token,
@@ -54,7 +56,12 @@ def e2e_settings(tmp_path: Path, fake: FakeBotAPI, kb_dir: Path, mode: str,
         env["SME_WEBHOOK_SECRET"] = SECRET
         env["SME_TELEGRAM__WEBHOOK_URL"] = f"http://127.0.0.1:{port}"
     env.update(extra)
-    return load_settings(environ=env)
+    return env
+
+
+def e2e_settings(tmp_path: Path, fake: FakeBotAPI, kb_dir: Path, mode: str,
+                 **extra: str) -> Settings:
+    return load_settings(environ=e2e_env(tmp_path, fake, kb_dir, mode, **extra))
 
 
 @dataclass

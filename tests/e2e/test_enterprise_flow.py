@@ -2,7 +2,6 @@
 import pytest
 
 from tests.e2e.harness import CLERK, OWNER, STAFF_GROUP, file_request, world
-from tests.fakebot import builders as b
 
 MODES = ["polling", "webhook"]
 VALID_CODE = "91350100M000100Y43"
@@ -88,7 +87,7 @@ async def test_intake_invalid_then_valid_input_creates_ticket(tmp_path, kb_dir, 
 async def test_intake_cancel_and_no_consent(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         await env.say(OWNER, "/new")
-        categories = await env.reply_to(OWNER["id"], "请选择需求类别")
+        await env.reply_to(OWNER["id"], "请选择需求类别")
         await env.say(OWNER, "/cancel")
         await env.reply_to(OWNER["id"], "已取消")
         await file_request(env, OWNER, "hr", "招聘", consent="no")

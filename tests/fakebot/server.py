@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, NamedTuple, NoReturn, TypeVar
 
@@ -535,15 +535,24 @@ class FakeBotAPI:
 
     # -- test-side API: webhook delivery ------------------------------------------------------
 
-    async def deliver_webhook(self) -> int:
+    async def deliver_webhook(self, urls: Sequence[str] | None = None) -> int:
         """POST pending updates in order to the webhook; stop at the first failure (kept for a
-        retry, attempt counted). Returns how many were accepted."""
+        retry, attempt counted). Returns how many were accepted.
+
+        With `urls` (several bot processes behind a load balancer), update i goes to
+        urls[i % n], failing over to the next URL when a process does not answer."""
         if not self.webhook:
             raise RuntimeError("no webhook is set")
+        targets = list(urls or [self.webhook["url"]])
         delivered = 0
         async with aiohttp.ClientSession() as session:
-            for update in [u for u in self.updates if _allows(self.webhook.get("allowed_updates"), u)]:
-                if not 200 <= await self._post_update(session, update) < 300:
+            pending = [u for u in self.updates if _allows(self.webhook.get("allowed_updates"), u)]
+            for index, update in enumerate(pending):
+                for turn in range(len(targets)):
+                    url = targets[(index + turn) % len(targets)]
+                    if 200 <= await self._post_update(session, update, url) < 300:
+                        break
+                else:
                     break
                 self.updates.remove(update)
                 self.delivered[update["update_id"]] = update
@@ -551,19 +560,21 @@ class FakeBotAPI:
         self._changes.notify()
         return delivered
 
-    async def redeliver(self, update_id: int) -> int:
+    async def redeliver(self, update_id: int, url: str | None = None) -> int:
         """Send an already delivered update again (Telegram is at-least-once); returns the status."""
         async with aiohttp.ClientSession() as session:
-            return await self._post_update(session, self.delivered[update_id])
+            return await self._post_update(session, self.delivered[update_id], url)
 
-    async def _post_update(self, session: aiohttp.ClientSession, update: JSON) -> int:
+    async def _post_update(self, session: aiohttp.ClientSession, update: JSON,
+                           url: str | None = None) -> int:
         headers = {"Content-Type": "application/json"}
         if self.webhook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         self.webhook_attempts[update["update_id"]] += 1
         body = json.dumps(update).encode()
         try:
-            async with session.post(self.webhook["url"], data=body, headers=headers) as resp:
+            async with session.post(url or self.webhook["url"], data=body,
+                                    headers=headers) as resp:
                 status, error = resp.status, f"Wrong response from the webhook: {resp.status} {resp.reason}"
         except aiohttp.ClientError as exc:
             status, error = 0, f"Connection failed: {exc}"

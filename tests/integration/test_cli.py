@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.migrate import head_revision
+from tests.databases import database_url
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def env(tmp_path, kb_dir):
     return {**os.environ, "SME_CONFIG": str(REPO / "config.yaml"),
-            "SME_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+            "SME_DATABASE_URL": database_url(tmp_path, "cli", empty=True),
             "SME_KNOWLEDGE__DIR": str(kb_dir), "SME_KNOWLEDGE__SEMANTIC": "off"}
 
 
@@ -98,7 +99,6 @@ def test_chat_over_stdin(env):
 def test_the_bot_token_never_reaches_the_logs(env):
     """Run the real bot against an unreachable API briefly: whatever it logs has no token."""
     import signal
-    import time
 
     token = "123456:SECRET-token-value"
     proc = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""DatabasePersistence on a temporary SQLite database, directly and under a real PTB Application."""
+"""DatabasePersistence on the test database, directly and under a real PTB Application."""
 from __future__ import annotations
 
 import logging
@@ -19,8 +19,8 @@ from tests.fakebot.builders import command_message, private_chat, text_message, 
 
 
 @pytest.fixture
-async def sessions(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'ptb.db'}")
+async def sessions(database_url):
+    engine = create_engine(database_url)
     await upgrade(engine)
     yield session_factory(engine)
     await engine.dispose()

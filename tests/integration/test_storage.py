@@ -1,21 +1,14 @@
-from sqlalchemy import inspect
-
 from bot.services import running_services
 from storage.db import create_engine
-from storage.migrate import current_revision, downgrade, head_revision, upgrade
+from tests.databases import sqlite_only
 
 
-async def test_migrations_upgrade_and_downgrade(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+@sqlite_only
+async def test_sqlite_runs_in_wal_mode(database_url):
+    engine = create_engine(database_url)
     try:
-        await upgrade(engine)
-        assert await current_revision(engine) == head_revision()
         async with engine.connect() as conn:
-            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
-            mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
-        assert "question_log" in tables and mode == "wal"
-        await downgrade(engine, "base")
-        assert await current_revision(engine) is None
+            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
     finally:
         await engine.dispose()
 

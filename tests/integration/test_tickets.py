@@ -35,8 +35,8 @@ class RecordingTransport:
 
 
 @pytest.fixture
-async def world(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+async def world(database_url):
+    engine = create_engine(database_url)
     await upgrade(engine)
     sessions = session_factory(engine)
     staff = StaffDirectory(StaffSettings(chat_id=STAFF_CHAT, agents=[11, 12] + list(range(100, 150)),

@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index('ix_question_log_asked_user', 'question_log',
+                    ['asked_at', 'channel', 'user_ref'])
     op.create_table('broadcasts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -61,7 +63,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ),
     sa.PrimaryKeyConstraint('contact_id')
     )
+    with op.batch_alter_table('inbound_updates', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.alter_column('status', existing_type=sa.String(length=8),
+                              type_=sa.String(length=16), existing_nullable=False)
         batch_op.add_column(sa.Column('priority', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('broadcast_id', sa.Integer(), nullable=True))
         batch_op.create_index('ix_outbox_broadcast', ['broadcast_id', 'status'], unique=False)
@@ -81,12 +88,17 @@ def upgrade() -> None:
         batch_op.create_index('ix_tickets_created', ['created_at'], unique=False)
         batch_op.create_index('ix_tickets_followup_due', ['followup_due_at'], unique=False)
         batch_op.create_index('ix_tickets_resolved', ['resolved_at'], unique=False)
+        batch_op.create_index('ix_tickets_queue', ['status', 'priority', 'assignee_id', 'id'],
+                              unique=False)
 
 
 
 
 def downgrade() -> None:
+    op.execute("UPDATE outbox SET status = 'failed' WHERE status = 'cancelled'")  # fits 8
+    op.drop_index('ix_question_log_asked_user', table_name='question_log')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_queue')
         batch_op.drop_index('ix_tickets_resolved')
         batch_op.drop_index('ix_tickets_followup_due')
         batch_op.drop_index('ix_tickets_created')
@@ -101,11 +113,16 @@ def downgrade() -> None:
         batch_op.drop_column('resolution_due_at')
         batch_op.drop_column('first_response_due_at')
 
+    with op.batch_alter_table('inbound_updates', schema=None) as batch_op:
+        batch_op.drop_column('claimed_at')
+
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_constraint('fk_outbox_broadcast', type_='foreignkey')
         batch_op.drop_index('ix_outbox_broadcast')
         batch_op.drop_column('broadcast_id')
         batch_op.drop_column('priority')
+        batch_op.alter_column('status', existing_type=sa.String(length=16),
+                              type_=sa.String(length=8), existing_nullable=False)
 
     op.drop_table('subscriptions')
     with op.batch_alter_table('staff_actions', schema=None) as batch_op:

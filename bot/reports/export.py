@@ -1,0 +1,37 @@
+"""`/export` and `sme-assistant export`: the ledger of a period as a file."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from ..periods import Period
+from ..workcalendar import WorkCalendar
+from .ledger import ledger_rows
+from .sheets import WRITERS
+from .stats import collect
+
+FORMATS = tuple(WRITERS)
+
+
+def file_name(period: Period, fmt: str) -> str:
+    return f"ledger-{period.label.replace('..', '_')}.{fmt}"
+
+
+async def export_ledger(sessions: async_sessionmaker, period: Period, calendar: WorkCalendar,
+                        fmt: str, path: Path, lang: str = "zh-CN") -> int:
+    """Write the ledger of `period` to `path` as `fmt` (xlsx, with a statistics sheet, or
+    csv); returns the number of requests. Each batch is written in a worker thread."""
+    stats = await collect(sessions, period, calendar) if fmt == "xlsx" else None
+    writer = await asyncio.to_thread(WRITERS[fmt], path, lang)
+    count = 0
+    try:
+        if stats is not None:
+            await asyncio.to_thread(writer.add_stats, stats)
+        async for rows in ledger_rows(sessions, period, calendar, lang):
+            await asyncio.to_thread(writer.add, rows)
+            count += len(rows)
+    finally:
+        await asyncio.to_thread(writer.close)
+    return count
