@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import json
 import sys
 from pathlib import Path
@@ -220,6 +221,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    # The conversation is the output here: routine log lines would interleave with it.
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     from .console import run_console
     from .services import running_services
 

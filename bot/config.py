@@ -10,10 +10,10 @@ import os
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .i18n import cli_lang, t
 
@@ -23,6 +23,20 @@ NAMED_ENV = {
     "SME_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
 }
 SECRET_KEYS = {("telegram", "token"), ("telegram", "webhook_secret")}
+
+
+def _flat_list(value: Any) -> Any:
+    """The environment gives lists as `a,b,c`; config.yaml may group items in sublists (the
+    days of one holiday)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [x for item in value for x in (item if isinstance(item, list) else [item])]
+    return value
+
+
+T = TypeVar("T")
+Listed = Annotated[list[T], BeforeValidator(_flat_list)]
 
 
 class Section(BaseModel):
@@ -76,17 +90,9 @@ class WebSettings(Section):
 class StaffSettings(Section):
     chat_id: int | None = None
     use_topics: bool = True
-    agents: list[int] = []
-    supervisors: list[int] = []
-    admins: list[int] = []
-
-    @field_validator("agents", "supervisors", "admins", mode="before")
-    @classmethod
-    def _comma_list(cls, value: Any) -> Any:
-        """Environment variables give lists as `1,2,3`."""
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    agents: Listed[int] = []
+    supervisors: Listed[int] = []
+    admins: Listed[int] = []
 
 
 def _days(first: str, count: int) -> list[date]:
@@ -98,15 +104,15 @@ class CalendarSettings(Section):
     """The working calendar that service-level targets and report durations count in."""
 
     timezone: str = "Asia/Shanghai"
-    workdays: list[int] = [1, 2, 3, 4, 5]  # ISO weekdays: 1 = Monday
-    hours: list[str] = ["09:00-12:00", "13:30-17:30"]
+    workdays: Listed[int] = [1, 2, 3, 4, 5]  # ISO weekdays: 1 = Monday
+    hours: Listed[str] = ["09:00-12:00", "13:30-17:30"]
     # China's 2026 public holidays and make-up working days (调休上班), from the State Council
     # notice 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04); config.yaml lists them by holiday.
-    holidays: list[date] = [*_days("2026-01-01", 3), *_days("2026-02-15", 9),
+    holidays: Listed[date] = [*_days("2026-01-01", 3), *_days("2026-02-15", 9),
                             *_days("2026-04-04", 3), *_days("2026-05-01", 5),
                             *_days("2026-06-19", 3), *_days("2026-09-25", 3),
                             *_days("2026-10-01", 7)]
-    makeup_workdays: list[date] = [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28),
+    makeup_workdays: Listed[date] = [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28),
                                    date(2026, 5, 9), date(2026, 9, 20), date(2026, 10, 10)]
 
     @field_validator("timezone")
@@ -116,17 +122,6 @@ class CalendarSettings(Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("an IANA time zone such as Asia/Shanghai") from exc
-        return value
-
-    @field_validator("holidays", "makeup_workdays", mode="before")
-    @classmethod
-    def _date_groups(cls, value: Any) -> Any:
-        """Dates may be grouped, one list per holiday (config.yaml), or given as `a,b,c` in
-        the environment."""
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        if isinstance(value, list):
-            return [day for item in value for day in (item if isinstance(item, list) else [item])]
         return value
 
     @field_validator("workdays")

@@ -211,12 +211,16 @@ class ConsoleChat:
             await self.message(line)
         return True
 
+    @staticmethod
+    def staff_commands() -> str:
+        return " ".join(f"/{name}" for name in COMMANDS)
+
     def switch(self, role: str) -> None:
         if role not in ("staff", "enterprise"):
             self.write(t("console.as_usage", self.lang))
             return
         self.role = role
-        self.write(t(f"console.now_{role}", self.lang))
+        self.write(t(f"console.now_{role}", self.lang, commands=self.staff_commands()))
 
     async def staff_line(self, text: str) -> None:
         name, rest = (text.lstrip("/").split(maxsplit=1) + ["", ""])[:2]
@@ -235,8 +239,7 @@ class ConsoleChat:
         name, _, arg = text.partition(" ")
         arg = arg.strip()
         if name in ("/help", "/start"):
-            self.write(t("console.help", self.lang,
-                         staff_commands=" ".join(f"/{name}" for name in COMMANDS)))
+            self.write(t("console.help", self.lang, staff_commands=self.staff_commands()))
         elif name == "/topics":
             self.topics(arg)
         elif name == "/lang" and arg in SUPPORTED:

@@ -93,15 +93,16 @@ class InboundStore:
 async def claim_update(session: AsyncSession, update_id: int, stale_before: datetime) -> bool:
     """Claim an update for processing inside the caller's transaction; False when it was
     processed already or another process claimed it after `stale_before` (it is working on
-    it). Polling updates first reach the database here when they were not stored before."""
+    it). Updates are normally stored on arrival (one UPDATE claims them); one that was not
+    is inserted here."""
     now = utcnow()
-    inserted = await session.execute(_insert(session).values(
-        update_id=update_id, received_at=now, claimed_at=now).on_conflict_do_nothing())
-    if inserted.rowcount == 1:
-        return True
     claimed = await session.execute(
         update(InboundUpdate).where(
             InboundUpdate.update_id == update_id, InboundUpdate.processed_at.is_(None),
             or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at < stale_before))
         .values(claimed_at=now))
-    return claimed.rowcount == 1
+    if claimed.rowcount == 1:
+        return True
+    inserted = await session.execute(_insert(session).values(
+        update_id=update_id, received_at=now, claimed_at=now).on_conflict_do_nothing())
+    return inserted.rowcount == 1
