@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .broadcast_segment import SegmentError, parse
 from .broadcasts import MAX_BODY, Broadcasts
-from .commands import CommandResult, StaffCommand
+from .commands import CommandResult, StaffCommand, number
 from .i18n import t
 from .messages import Button
 from .staff import Actor, Role
@@ -52,12 +52,8 @@ async def _draft(services: "Services", actor: Actor, args: list[str]) -> Command
         Button(t("broadcast.cancel_button", LANG), f"bc:cancel:{draft.id}")]])
 
 
-def _number(args: list[str]) -> int | None:
-    return int(args[0].lstrip("#")) if len(args) == 1 and args[0].lstrip("#").isdigit() else None
-
-
 async def _send(services: "Services", actor: Actor, args: list[str]) -> CommandResult:
-    broadcast_id = _number(args)
+    broadcast_id = number(args[0]) if len(args) == 1 else None
     if broadcast_id is None:
         return CommandResult(t("broadcast.usage_send", LANG), ok=False)
     outcome, recipients = await _service(services).start(broadcast_id)
@@ -66,7 +62,7 @@ async def _send(services: "Services", actor: Actor, args: list[str]) -> CommandR
 
 
 async def _cancel(services: "Services", actor: Actor, args: list[str]) -> CommandResult:
-    broadcast_id = _number(args)
+    broadcast_id = number(args[0]) if len(args) == 1 else None
     if broadcast_id is None:
         return CommandResult(t("broadcast.usage_cancel", LANG), ok=False)
     outcome, counts = await _service(services).cancel(broadcast_id)

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from .services import Services
 
 
+def number(text: str) -> int | None:
+    """A request or broadcast number as staff and enterprises type it: `12` or `#12`."""
+    digits = text.lstrip("#")
+    return int(digits) if digits.isdigit() else None
+
+
 @dataclass
 class CommandResult:
     """The reply to a command: HTML text, optional inline buttons, and files (PNG charts,

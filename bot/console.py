@@ -17,6 +17,7 @@ from knowledge.model import Entry
 from . import console_subscribe
 from .answer_text import render_entry
 from .assistant import Reply
+from .commands import number
 from .contacts import ProfileInput
 from .handoff import hand_off
 from .i18n import SUPPORTED, t
@@ -270,26 +271,26 @@ class ConsoleChat:
 
     async def ticket_feedback(self, name: str, args: list[str]) -> None:
         """`/rate N score` and `/reopen N` on the user's own request."""
-        numbers = [a.lstrip("#") for a in args]
-        if len(numbers) != (2 if name == "/rate" else 1) or not all(n.isdigit() for n in numbers):
+        numbers = [number(a) for a in args]
+        if len(numbers) != (2 if name == "/rate" else 1) or None in numbers:
             self.write(t(f"console.usage_{name[1:]}", self.lang))
             return
         contact, tickets = await self.contact(), self.services.tickets
         if name == "/rate":
-            outcome = await tickets.rate(contact.id, int(numbers[0]), int(numbers[1]))
+            outcome = await tickets.rate(contact.id, numbers[0], numbers[1])
         else:
-            outcome = await tickets.reopen_by_enterprise(contact.id, int(numbers[0]))
+            outcome = await tickets.reopen_by_enterprise(contact.id, numbers[0])
         if not outcome.ok:
             self.write(plain_text(t(f"refuse.{outcome.reason}", self.lang, **outcome.params)))
 
     async def followup(self, args: list[str]) -> None:
         """`/followup N yes|no`: the answer to a follow-up visit, as its buttons give it."""
-        number = args[0].lstrip("#") if args else ""
-        if len(args) != 2 or not number.isdigit() or args[1].lower() not in FOLLOWUP_ANSWERS:
+        ticket_id = number(args[0]) if len(args) == 2 else None
+        if ticket_id is None or args[1].lower() not in FOLLOWUP_ANSWERS:
             self.write(plain_text(t("sla.followup.console_usage", self.lang)))
             return
         outcome = await self.services.tickets.answer_followup(
-            (await self.contact()).id, int(number), FOLLOWUP_ANSWERS[args[1].lower()])
+            (await self.contact()).id, ticket_id, FOLLOWUP_ANSWERS[args[1].lower()])
         if not outcome.ok:
             self.write(plain_text(followup_outcome(outcome, self.lang)))
 

@@ -7,7 +7,7 @@ import logging
 
 from . import audit
 from .broadcast_commands import COMMANDS as BROADCAST_COMMANDS
-from .commands import CommandResult, StaffCommand
+from .commands import CommandResult, StaffCommand, number
 from .i18n import t
 from .messages import esc
 from .reports.commands import COMMANDS as REPORT_COMMANDS
@@ -54,7 +54,7 @@ async def ticket_action(services: Services, actor: Actor, action: str, ticket_id
 
 def _ticket_command(name: str):
     async def run(services: Services, actor: Actor, args: list[str]) -> CommandResult:
-        ticket_id = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None
+        ticket_id = number(args[0]) if args else None
         text = " ".join(args[1:])
         if ticket_id is None or (name in NEEDS_TEXT and not text.strip()):
             return CommandResult(t(f"usage.{name}", LANG), ok=False)

@@ -106,6 +106,10 @@ async def forget(session: AsyncSession, contact: Contact) -> bool:
     return bool(removed)
 
 
+def _missing(profile: EnterpriseProfile | None) -> tuple[str, ...]:
+    return tuple(f for f in FIELDS if not getattr(profile, f, None))
+
+
 class Subscriptions:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self.sessions = sessions
@@ -127,15 +131,14 @@ class Subscriptions:
                 session.add(Subscription(contact_id=contact_id, topics=stored_form(topics)))
             else:
                 found.topics, found.updated_at = stored_form(topics), utcnow()
-        missing = await self.missing(contact_id)
+            missing = _missing(await session.get(EnterpriseProfile, contact_id))
         text = t("broadcast.sub.saved", lang, topics=esc(topic_names(topics, lang)))
         return (text + "\n" + t("broadcast.sub.offer", lang)) if missing else text, missing
 
     async def missing(self, contact_id: int) -> tuple[str, ...]:
         """The profile fields that segment broadcasts and are not given yet."""
         async with self.sessions() as session:
-            profile = await session.get(EnterpriseProfile, contact_id)
-        return tuple(f for f in FIELDS if not getattr(profile, f, None))
+            return _missing(await session.get(EnterpriseProfile, contact_id))
 
     async def unsubscribe(self, contact_id: int, lang: str) -> str:
         async with self.sessions.begin() as session:
