@@ -4,7 +4,6 @@ Every command and button checks the sender's role in the core; refusals are logg
 """
 from __future__ import annotations
 
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
