@@ -4,10 +4,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import upsert_insert
 from storage.models import Contact, EnterpriseProfile, utcnow
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a message comes from, as a channel knows them."""
+
+    channel: str
+    external_id: str
+    chat_id: str
+    display_name: str | None = None
+    language: str | None = None
+    source: str | None = None  # e.g. a /start deep-link payload
 
 
 @dataclass(frozen=True)
@@ -26,13 +38,9 @@ class ContactRepository:
                      display_name: str | None = None, language: str | None = None,
                      source: str | None = None) -> Contact:
         """The contact for this channel identity, created on first contact."""
-        try:
-            async with self.sessions.begin() as session:
-                return await ensure_contact(session, channel, external_id, chat_id,
-                                            display_name, language, source)
-        except IntegrityError:  # created concurrently by another update: read theirs
-            async with self.sessions() as session:
-                return await get_contact(session, channel, external_id)  # type: ignore[return-value]
+        async with self.sessions.begin() as session:
+            return (await ensure_contacts(session, [Identity(
+                channel, external_id, chat_id, display_name, language, source)]))[0]
 
     async def get(self, contact_id: int) -> Contact | None:
         async with self.sessions() as session:
@@ -74,21 +82,40 @@ async def get_contact(session: AsyncSession, channel: str, external_id: str) -> 
                                                       Contact.external_id == external_id))
 
 
-async def ensure_contact(session: AsyncSession, channel: str, external_id: str, chat_id: str,
-                         display_name: str | None = None, language: str | None = None,
-                         source: str | None = None) -> Contact:
-    """Find or create a contact inside the caller's transaction."""
-    contact = await get_contact(session, channel, external_id)
-    if contact is None:
-        contact = Contact(channel=channel, external_id=external_id, chat_id=chat_id,
-                          display_name=display_name, language=language or "zh-CN", source=source)
-        session.add(contact)
-        await session.flush()
-        return contact
-    if display_name and contact.display_name != display_name:
-        contact.display_name = display_name
-    if source and not contact.source:
-        contact.source = source  # e.g. a /start deep-link payload after the first message
-    if contact.unreachable_at is not None:
-        contact.unreachable_at = None  # they wrote to us: reachable again
-    return contact
+async def ensure_contacts(session: AsyncSession, people: list[Identity]) -> list[Contact]:
+    """Find or create contacts inside the caller's transaction, one per identity in order: one
+    query for those known, one insert for the new ones (a contact created concurrently by
+    another transaction is read, not inserted twice)."""
+    found = await _load(session, {(p.channel, p.external_id) for p in people})
+    new = {(p.channel, p.external_id): p for p in people
+           if (p.channel, p.external_id) not in found}
+    if new:
+        now = utcnow()
+        await session.execute(upsert_insert(session, Contact.__table__).values([
+            {"channel": p.channel, "external_id": p.external_id, "chat_id": p.chat_id,
+             "display_name": p.display_name, "language": p.language or "zh-CN",
+             "source": p.source, "created_at": now} for p in new.values()])
+            .on_conflict_do_nothing())
+        found |= await _load(session, set(new))
+    for person in people:
+        contact = found[(person.channel, person.external_id)]
+        if person.display_name and contact.display_name != person.display_name:
+            contact.display_name = person.display_name
+        if person.source and not contact.source:
+            contact.source = person.source  # e.g. a deep-link payload after the first message
+        if contact.unreachable_at is not None:
+            contact.unreachable_at = None  # they wrote to us: reachable again
+    return [found[(p.channel, p.external_id)] for p in people]
+
+
+async def _load(session: AsyncSession,
+                keys: set[tuple[str, str]]) -> dict[tuple[str, str], Contact]:
+    by_channel: dict[str, list[str]] = {}
+    for channel, external_id in keys:
+        by_channel.setdefault(channel, []).append(external_id)
+    found = {}
+    for channel, external_ids in by_channel.items():
+        for contact in await session.scalars(select(Contact).where(
+                Contact.channel == channel, Contact.external_id.in_(external_ids))):
+            found[(contact.channel, contact.external_id)] = contact
+    return found

@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from handlers import register
 from handlers.context import AppContext, SMEApplication, identity_of
+from handlers.http import AiohttpRequest
 from handlers.inbound import StoringUpdatesRequest
 from handlers.ordering import PerChatUpdateProcessor
 from handlers.transport import TelegramTransport
@@ -26,7 +27,7 @@ from storage.models import utcnow
 from storage.persistence import DatabasePersistence
 
 from .flood import FloodGuard, Verdict
-from .gate import admit
+from .gate import Gate
 from .pacing import Limits, Pacer
 from .i18n import t
 from .leadership import LeaseStore, Leadership, holder_name
@@ -44,7 +45,8 @@ async def _admit(update: Update, context: AppContext) -> None:
     sender's contact is found in the same transaction and kept for the handlers."""
     services = context.services
     stale_before = utcnow() - timedelta(seconds=services.settings.telegram.replay_after_s)
-    admission = await admit(services.sessions, update.update_id, identity_of(update), stale_before)
+    admission = await services.extras["gate"].admit(update.update_id, identity_of(update),
+                                                     stale_before)
     if not admission.fresh:
         log.info("duplicate update %s ignored", update.update_id)
         raise ApplicationHandlerStop
@@ -133,6 +135,7 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
     if settings.telegram.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     inbound = services.extras.setdefault("inbound", InboundStore(services.sessions))
+    services.extras.setdefault("gate", Gate(services.sessions))
     processor = PerChatUpdateProcessor(16)
     services.extras.setdefault("flood", FloodGuard(settings.assistant.flood_messages,
                                                    settings.assistant.flood_window_s))
@@ -144,11 +147,11 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
         .base_file_url(settings.telegram.base_file_url)
         .persistence(DatabasePersistence(services.sessions, shared=services.shared_database))
         .context_types(ContextTypes(context=AppContext))
-        .connection_pool_size(16)
+        .request(AiohttpRequest(connection_pool_size=16))
         .concurrent_updates(processor)
     )
     if webhook:
-        builder = builder.updater(None)
+        builder = builder.updater(None).get_updates_request(AiohttpRequest())
     else:
         builder = builder.get_updates_request(StoringUpdatesRequest(inbound))
     application = builder.build()

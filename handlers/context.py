@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.gate import Identity
+from bot.contacts import Identity
 from bot.i18n import pick_lang
 from bot.services import Services
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 
-from telegram.request import HTTPXRequest
-
 from storage.inbound import InboundStore
 
+from .http import AiohttpRequest
 
-class StoringUpdatesRequest(HTTPXRequest):
+
+class StoringUpdatesRequest(AiohttpRequest):
     __slots__ = ("_store",)
 
     def __init__(self, store: InboundStore, **kwargs) -> None:

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+_INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
@@ -38,3 +47,8 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def upsert_insert(session: AsyncSession, table: Table):
+    """An INSERT of the session's dialect, which has `on_conflict_do_nothing()`."""
+    return _INSERTS[session.bind.dialect.name](table)

@@ -13,18 +13,13 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .db import upsert_insert
 from .models import InboundUpdate, utcnow
 
 log = logging.getLogger(__name__)
-_INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-
-
-def _insert(session: AsyncSession):
-    return _INSERTS[session.bind.dialect.name](InboundUpdate)
+INBOUND = InboundUpdate.__table__
 
 
 class InboundStore:
@@ -44,7 +39,7 @@ class InboundStore:
             return 0
         async with self.sessions.begin() as session:
             now = utcnow()
-            result = await session.execute(_insert(session).values([
+            result = await session.execute(upsert_insert(session, INBOUND).values([
                 {"update_id": uid, "payload": payload, "received_at": now}
                 for uid, payload in updates]).on_conflict_do_nothing())
             return result.rowcount
@@ -60,7 +55,7 @@ class InboundStore:
             return [(uid, payload) for uid, payload in rows]
 
     def claimed(self, update_id: int) -> None:
-        """This process claimed the update (see `claim_update`) and is processing it."""
+        """This process claimed the update (see `claim_updates`) and is processing it."""
         self._claimed.add(update_id)
 
     def processed(self, update_id: int) -> None:
@@ -79,8 +74,8 @@ class InboundStore:
             ids, self._done = self._done, []
             try:
                 async with self.sessions.begin() as session:
-                    await session.execute(update(InboundUpdate).where(
-                        InboundUpdate.update_id.in_(ids)).values(processed_at=utcnow()))
+                    await session.execute(update(INBOUND).where(
+                        INBOUND.c.update_id.in_(ids)).values(processed_at=utcnow()))
             except Exception:  # noqa: BLE001 - unmarked updates are replayed, not lost
                 log.exception("could not mark %d updates processed", len(ids))
 
@@ -90,19 +85,22 @@ class InboundStore:
             await self._flusher
 
 
-async def claim_update(session: AsyncSession, update_id: int, stale_before: datetime) -> bool:
-    """Claim an update for processing inside the caller's transaction; False when it was
-    processed already or another process claimed it after `stale_before` (it is working on
-    it). Updates are normally stored on arrival (one UPDATE claims them); one that was not
-    is inserted here."""
+async def claim_updates(session: AsyncSession, update_ids: list[int],
+                        stale_before: datetime) -> set[int]:
+    """Claim updates for processing inside the caller's transaction; returns those claimed.
+    Not claimed: an update processed already, or claimed by another process after
+    `stale_before` (it is working on it). Updates are normally stored on arrival (one UPDATE
+    claims them); those that were not are inserted here."""
     now = utcnow()
-    claimed = await session.execute(
-        update(InboundUpdate).where(
-            InboundUpdate.update_id == update_id, InboundUpdate.processed_at.is_(None),
-            or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at < stale_before))
-        .values(claimed_at=now))
-    if claimed.rowcount == 1:
-        return True
-    inserted = await session.execute(_insert(session).values(
-        update_id=update_id, received_at=now, claimed_at=now).on_conflict_do_nothing())
-    return inserted.rowcount == 1
+    claimed = set((await session.execute(
+        update(INBOUND).where(
+            INBOUND.c.update_id.in_(update_ids), INBOUND.c.processed_at.is_(None),
+            or_(INBOUND.c.claimed_at.is_(None), INBOUND.c.claimed_at < stale_before))
+        .values(claimed_at=now).returning(INBOUND.c.update_id))).scalars())
+    unseen = [uid for uid in dict.fromkeys(update_ids) if uid not in claimed]
+    if unseen:
+        claimed |= set((await session.execute(
+            upsert_insert(session, INBOUND).values([
+                {"update_id": uid, "received_at": now, "claimed_at": now} for uid in unseen])
+            .on_conflict_do_nothing().returning(INBOUND.c.update_id))).scalars())
+    return claimed

@@ -5,10 +5,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .batching import GroupCommit
 from .models import Feedback, QuestionLog
+
+QUESTIONS = QuestionLog.__table__
+# Runs in the logging transaction, given the question's id (see `QuestionLogRepository.record`).
+AfterLogging = Callable[[AsyncSession, int], None]
 
 
 @dataclass(frozen=True)
@@ -37,23 +42,13 @@ class ReviewQuestion:
 class QuestionLogRepository:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self.sessions = sessions
+        self._batches = GroupCommit(sessions, _log_all)
 
-    async def record(self, q: LoggedQuestion,
-                     then: Callable[[AsyncSession, int], None] | None = None) -> int:
+    async def record(self, q: LoggedQuestion, then: AfterLogging | None = None) -> int:
         """Log a question; `then(session, question_id)` runs in the same transaction
-        (the answer goes into the outbox with the log entry, or neither does)."""
-        async with self.sessions.begin() as session:
-            row = QuestionLog(
-                channel=q.channel, user_ref=q.user_ref, language=q.language, text=q.text,
-                normalized=q.normalized, entry_id=q.entry_id, score=q.score,
-                decision=q.decision, mode=q.mode,
-                suggestions=",".join(q.suggestions) or None,
-            )
-            session.add(row)
-            await session.flush()
-            if then is not None:
-                then(session, row.id)
-            return row.id
+        (the answer goes into the outbox with the log entry, or neither does). Questions
+        asked together are logged together (`storage/batching.py`)."""
+        return await self._batches.run((q, then))
 
     async def recent(self, limit: int = 20) -> list[QuestionLog]:
         async with self.sessions() as session:
@@ -102,3 +97,17 @@ class QuestionLogRepository:
             rows = await session.execute(stmt)
             return [ReviewQuestion(qid, text, normalized, entry_id, helpful is False)
                     for qid, text, normalized, entry_id, helpful in rows]
+
+
+async def _log_all(session: AsyncSession,
+                   batch: list[tuple[LoggedQuestion, AfterLogging | None]]) -> list[int]:
+    ids = list((await session.execute(
+        insert(QUESTIONS).returning(QUESTIONS.c.id, sort_by_parameter_order=True),
+        [{"channel": q.channel, "user_ref": q.user_ref, "language": q.language, "text": q.text,
+          "normalized": q.normalized, "entry_id": q.entry_id, "score": q.score,
+          "decision": q.decision, "mode": q.mode, "suggestions": ",".join(q.suggestions) or None}
+         for q, _ in batch])).scalars())
+    for (_, then), question_id in zip(batch, ids, strict=True):
+        if then is not None:
+            then(session, question_id)
+    return ids

@@ -1,0 +1,120 @@
+"""Group commit (storage/batching.py) on the two hot paths: admitting updates and logging
+questions. Concurrent requests share transactions, and each still gets its own result."""
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from bot.contacts import Identity
+from bot.gate import Gate
+from bot.services import running_services
+from storage.inbound import InboundStore
+from storage.models import Contact, InboundUpdate, OutboxMessage, QuestionLog, utcnow
+
+QUESTIONS = [
+    "试用期最长可以约定多久", "明天会不会下雨呢", "客户欠款三年了还能要吗", "商标被抢注了怎么办"]
+
+
+def count_commits(services) -> list[int]:
+    commits = [0]
+    event.listen(services.engine.sync_engine, "commit", lambda _conn: commits.__setitem__(
+        0, commits[0] + 1))
+    return commits
+
+
+async def test_concurrent_questions_share_transactions_and_keep_their_own_ids(settings):
+    async with running_services(settings) as services:
+        commits = count_commits(services)
+        hooked: dict[str, int] = {}
+
+        async def ask(i: int):
+            text = f"{QUESTIONS[i % len(QUESTIONS)]} {i}"
+
+            def then(session, question_id, reply) -> None:
+                hooked[text] = question_id
+                session.add(OutboxMessage(chat_id=str(i), purpose="answer", payload=text))
+
+            return text, await services.assistant.ask(text, channel="telegram",
+                                                      user_ref=str(i), lang="zh-CN", then=then)
+
+        asked = await asyncio.gather(*(ask(i) for i in range(40)))
+        assert commits[0] < 40 / 4  # batched: at most a few transactions for 40 questions
+        async with services.sessions() as session:
+            texts = dict((await session.execute(select(QuestionLog.id, QuestionLog.text))).all())
+            outbox = dict((await session.execute(
+                select(OutboxMessage.chat_id, OutboxMessage.payload))).all())
+    assert len(texts) == 40
+    for text, reply in asked:  # each caller got the id of its own question, hook included
+        assert texts[reply.question_id] == text
+        assert hooked[text] == reply.question_id
+    assert sorted(outbox.values()) == sorted(texts.values())
+
+
+async def test_a_failing_request_fails_alone_and_leaves_nothing(settings):
+    async with running_services(settings) as services:
+        def then(fail: bool):
+            def hook(session, question_id, reply) -> None:
+                session.add(OutboxMessage(chat_id="1", purpose="answer", payload=str(question_id)))
+                if fail:
+                    raise ValueError("broken reply")
+            return hook
+
+        results = await asyncio.gather(*(
+            services.assistant.ask(f"{QUESTIONS[0]} {i}", channel="telegram", user_ref=str(i),
+                                   lang="zh-CN", then=then(i == 3))
+            for i in range(8)), return_exceptions=True)
+        async with services.sessions() as session:
+            logged = set(await session.scalars(select(QuestionLog.text)))
+            queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert isinstance(results[3], ValueError)
+    assert all(not isinstance(r, Exception) for i, r in enumerate(results) if i != 3)
+    assert logged == {f"{QUESTIONS[0]} {i}" for i in range(8) if i != 3}
+    assert queued == 7
+
+
+async def test_admission_claims_each_update_once_and_creates_each_contact_once(settings):
+    async with running_services(settings) as services:
+        store, gate = InboundStore(services.sessions), Gate(services.sessions)
+        await store.record_many([(uid, "{}") for uid in range(1, 21)])
+        async with services.sessions.begin() as session:  # a known contact, marked unreachable
+            session.add(Contact(channel="telegram", external_id="0", chat_id="0",
+                                display_name="旧名", unreachable_at=utcnow()))
+        stale_before = utcnow() - timedelta(seconds=60)
+        commits = count_commits(services)
+        # updates 1..20 from users 0..4, update 7 delivered three times, 21..22 never stored
+        arrivals = [(uid, Identity("telegram", str(uid % 5), str(uid % 5), f"用户{uid % 5}"))
+                    for uid in [*range(1, 23), 7, 7]]
+        admissions = await asyncio.gather(*(gate.admit(uid, who, stale_before)
+                                            for uid, who in arrivals))
+        assert commits[0] < len(arrivals) / 4
+        fresh = [uid for (uid, _), a in zip(arrivals, admissions) if a.fresh]
+        assert sorted(fresh) == list(range(1, 23))  # each once, the unseen ones included
+        for (uid, who), admission in zip(arrivals, admissions):
+            if admission.fresh:
+                assert admission.contact.external_id == who.external_id
+            else:
+                assert admission.contact is None
+        again = await gate.admit(3, None, stale_before)  # claimed and not stale: not again
+        assert not again.fresh
+        async with services.sessions() as session:
+            contacts = list(await session.scalars(select(Contact).order_by(Contact.external_id)))
+            claimed = await session.scalar(select(func.count()).select_from(InboundUpdate).where(
+                InboundUpdate.claimed_at.is_not(None)))
+    assert [c.external_id for c in contacts] == ["0", "1", "2", "3", "4"]
+    assert claimed == 22
+    known = contacts[0]  # existed before: renamed and reachable again, not created twice
+    assert (known.display_name, known.unreachable_at) == ("用户0", None)
+
+
+@pytest.mark.parametrize("cancelled", [0, 2])
+async def test_a_cancelled_caller_does_not_disturb_the_others(settings, cancelled):
+    async with running_services(settings) as services:
+        tasks = [asyncio.create_task(services.assistant.ask(
+            f"{QUESTIONS[0]} {i}", channel="telegram", user_ref=str(i), lang="zh-CN"))
+            for i in range(5)]
+        await asyncio.sleep(0)  # all have joined a batch
+        tasks[cancelled].cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[cancelled], asyncio.CancelledError)
+    assert all(r.question_id for i, r in enumerate(results) if i != cancelled)
