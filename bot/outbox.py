@@ -29,7 +29,11 @@ MAX_ATTEMPTS = 12
 BACKOFF_CAP = 300.0
 BATCH = 200  # pending rows looked at per round
 PARALLEL = 16  # sends in flight at once (distinct chats)
-LINGER = 0.02  # after a wake-up, let a burst of new rows gather into one round
+# Under load (a round that recorded or started at least LINGER_AFTER sends), the next round
+# waits LINGER for a burst of new rows to gather into it; otherwise it starts on the next
+# wake-up (enqueued rows, a finished send), so a lone answer is not held back.
+LINGER = 0.02
+LINGER_AFTER = 4
 UNPACED = ("card_edit", "topic", "progress_edit")  # edits and topics are not new messages
 BULK = 1  # the priority of broadcast messages: they yield to interactive ones (priority 0)
 
@@ -145,9 +149,8 @@ class OutboxSender:
             except Exception:  # noqa: BLE001 - the sender must survive anything and retry
                 log.exception("outbox sender failed; retrying")
                 progressed, delay = 0, 1.0
-            if progressed:
-                await asyncio.sleep(LINGER)  # let a burst gather into the next round
-                continue
+            if progressed >= LINGER_AFTER:
+                await asyncio.sleep(LINGER)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=min(delay or IDLE_POLL,
                                                                       IDLE_POLL))
