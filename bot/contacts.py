@@ -3,11 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import upsert_insert
+from storage.db import insert_or_skip
 from storage.models import Contact, EnterpriseProfile, utcnow
+
+
+CONTACTS = Contact.__table__
+_BY_EXTERNAL_ID = select(Contact).where(  # built once (see storage/db.py `insert_or_skip`)
+    Contact.channel == bindparam("channel"),
+    Contact.external_id.in_(bindparam("external_ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -91,11 +97,10 @@ async def ensure_contacts(session: AsyncSession, people: list[Identity]) -> list
            if (p.channel, p.external_id) not in found}
     if new:
         now = utcnow()
-        await session.execute(upsert_insert(session, Contact.__table__).values([
+        await session.execute(insert_or_skip(session, CONTACTS), [
             {"channel": p.channel, "external_id": p.external_id, "chat_id": p.chat_id,
              "display_name": p.display_name, "language": p.language or "zh-CN",
              "source": p.source, "created_at": now} for p in new.values()])
-            .on_conflict_do_nothing())
         found |= await _load(session, set(new))
     for person in people:
         contact = found[(person.channel, person.external_id)]
@@ -115,7 +120,7 @@ async def _load(session: AsyncSession,
         by_channel.setdefault(channel, []).append(external_id)
     found = {}
     for channel, external_ids in by_channel.items():
-        for contact in await session.scalars(select(Contact).where(
-                Contact.channel == channel, Contact.external_id.in_(external_ids))):
+        for contact in await session.scalars(_BY_EXTERNAL_ID, {
+                "channel": channel, "external_ids": external_ids}):
             found[(contact.channel, contact.external_id)] = contact
     return found

@@ -1,9 +1,10 @@
 """Engine and session factory: SQLite (WAL) by default, PostgreSQL through asyncpg."""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Table, event
+from sqlalchemy import Column, Table, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -49,6 +50,13 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def upsert_insert(session: AsyncSession, table: Table):
-    """An INSERT of the session's dialect, which has `on_conflict_do_nothing()`."""
-    return _INSERTS[session.bind.dialect.name](table)
+def insert_or_skip(session: AsyncSession, table: Table, *returning: Column):
+    """`INSERT ... ON CONFLICT DO NOTHING [RETURNING ...]` into `table` in the session's
+    dialect, to execute with a list of rows (RETURNING gives the rows inserted)."""
+    return _insert_or_skip(session.bind.dialect.name, table, returning)
+
+
+@cache  # built once: building a statement and its cache key costs more than running it
+def _insert_or_skip(dialect: str, table: Table, returning: tuple[Column, ...]):
+    statement = _INSERTS[dialect](table).on_conflict_do_nothing()
+    return statement.returning(*returning) if returning else statement

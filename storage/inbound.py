@@ -12,14 +12,21 @@ import asyncio
 import logging
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .db import upsert_insert
+from .db import insert_or_skip
 from .models import InboundUpdate, utcnow
 
 log = logging.getLogger(__name__)
 INBOUND = InboundUpdate.__table__
+# Built once (see storage/db.py `insert_or_skip`).
+_CLAIM = (update(INBOUND).where(
+    INBOUND.c.update_id.in_(bindparam("ids", expanding=True)), INBOUND.c.processed_at.is_(None),
+    or_(INBOUND.c.claimed_at.is_(None), INBOUND.c.claimed_at < bindparam("stale_before")))
+    .values(claimed_at=bindparam("now")).returning(INBOUND.c.update_id))
+_MARK_PROCESSED = update(INBOUND).where(
+    INBOUND.c.update_id.in_(bindparam("ids", expanding=True))).values(processed_at=bindparam("now"))
 
 
 class InboundStore:
@@ -39,10 +46,11 @@ class InboundStore:
             return 0
         async with self.sessions.begin() as session:
             now = utcnow()
-            result = await session.execute(upsert_insert(session, INBOUND).values([
-                {"update_id": uid, "payload": payload, "received_at": now}
-                for uid, payload in updates]).on_conflict_do_nothing())
-            return result.rowcount
+            result = await session.execute(
+                insert_or_skip(session, INBOUND, INBOUND.c.update_id),
+                [{"update_id": uid, "payload": payload, "received_at": now}
+                 for uid, payload in updates])
+            return len(result.all())
 
     async def unprocessed(self, received_before: datetime | None = None) -> list[tuple[int, str]]:
         """Updates stored but not processed (the admission decides whether a claim is stale)."""
@@ -74,8 +82,7 @@ class InboundStore:
             ids, self._done = self._done, []
             try:
                 async with self.sessions.begin() as session:
-                    await session.execute(update(INBOUND).where(
-                        INBOUND.c.update_id.in_(ids)).values(processed_at=utcnow()))
+                    await session.execute(_MARK_PROCESSED, {"ids": ids, "now": utcnow()})
             except Exception:  # noqa: BLE001 - unmarked updates are replayed, not lost
                 log.exception("could not mark %d updates processed", len(ids))
 
@@ -92,15 +99,12 @@ async def claim_updates(session: AsyncSession, update_ids: list[int],
     `stale_before` (it is working on it). Updates are normally stored on arrival (one UPDATE
     claims them); those that were not are inserted here."""
     now = utcnow()
-    claimed = set((await session.execute(
-        update(INBOUND).where(
-            INBOUND.c.update_id.in_(update_ids), INBOUND.c.processed_at.is_(None),
-            or_(INBOUND.c.claimed_at.is_(None), INBOUND.c.claimed_at < stale_before))
-        .values(claimed_at=now).returning(INBOUND.c.update_id))).scalars())
+    claimed = set((await session.execute(_CLAIM, {
+        "ids": update_ids, "stale_before": stale_before, "now": now})).scalars())
     unseen = [uid for uid in dict.fromkeys(update_ids) if uid not in claimed]
     if unseen:
         claimed |= set((await session.execute(
-            upsert_insert(session, INBOUND).values([
-                {"update_id": uid, "received_at": now, "claimed_at": now} for uid in unseen])
-            .on_conflict_do_nothing().returning(INBOUND.c.update_id))).scalars())
+            insert_or_skip(session, INBOUND, INBOUND.c.update_id),
+            [{"update_id": uid, "received_at": now, "claimed_at": now} for uid in unseen]))
+            .scalars())
     return claimed

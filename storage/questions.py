@@ -12,6 +12,7 @@ from .batching import GroupCommit
 from .models import Feedback, QuestionLog
 
 QUESTIONS = QuestionLog.__table__
+_LOG = insert(QUESTIONS).returning(QUESTIONS.c.id, sort_by_parameter_order=True)  # built once
 # Runs in the logging transaction, given the question's id (see `QuestionLogRepository.record`).
 AfterLogging = Callable[[AsyncSession, int], None]
 
@@ -101,12 +102,11 @@ class QuestionLogRepository:
 
 async def _log_all(session: AsyncSession,
                    batch: list[tuple[LoggedQuestion, AfterLogging | None]]) -> list[int]:
-    ids = list((await session.execute(
-        insert(QUESTIONS).returning(QUESTIONS.c.id, sort_by_parameter_order=True),
-        [{"channel": q.channel, "user_ref": q.user_ref, "language": q.language, "text": q.text,
-          "normalized": q.normalized, "entry_id": q.entry_id, "score": q.score,
-          "decision": q.decision, "mode": q.mode, "suggestions": ",".join(q.suggestions) or None}
-         for q, _ in batch])).scalars())
+    ids = list((await session.execute(_LOG, [
+        {"channel": q.channel, "user_ref": q.user_ref, "language": q.language, "text": q.text,
+         "normalized": q.normalized, "entry_id": q.entry_id, "score": q.score,
+         "decision": q.decision, "mode": q.mode, "suggestions": ",".join(q.suggestions) or None}
+        for q, _ in batch])).scalars())
     for (_, then), question_id in zip(batch, ids, strict=True):
         if then is not None:
             then(session, question_id)
