@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.db import insert_or_skip
 from storage.models import Contact, EnterpriseProfile, utcnow
 
-
 CONTACTS = Contact.__table__
 _BY_EXTERNAL_ID = select(Contact).where(  # built once (see storage/db.py `insert_or_skip`)
     Contact.channel == bindparam("channel"),
