@@ -173,28 +173,20 @@ class OutboxSender:
         ones. Returns (sends recorded or started, seconds until the next one is due or None
         when nothing is pending)."""
         finished, self._done = self._done, []
-        if finished:
-            try:
-                await self._record(finished)
-            except Exception:
-                self._done[:0] = finished  # recorded in a later round, never lost
-                raise
-            for outcome in finished:  # only now may the chat's next message be loaded
-                self._inflight.pop(outcome.row.chat_id, None)
-        async with self.sessions() as session:
-            heads = (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending")
-                     .group_by(OutboxMessage.chat_id))
-            rows = [r for r in await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.id.in_(heads))
-                .order_by(OutboxMessage.priority, OutboxMessage.id).limit(BATCH))
-                if r.chat_id not in self._inflight]
-            ticket_ids = {r.ticket_id for r in rows if r.ticket_id}
-            tickets = {t.id: t for t in await session.scalars(
-                select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
-            edited = {r.broadcast_id for r in rows if r.purpose == "progress_edit"}
-            progress = dict((await session.execute(
-                select(Broadcast.id, Broadcast.progress_message_id)
-                .where(Broadcast.id.in_(edited)))).all()) if edited else {}
+        freed: dict[str, asyncio.Task] = {}
+        try:  # one transaction records the finished sends and loads what to send next
+            async with self.sessions.begin() as session:
+                if finished:
+                    await self._record(session, finished)
+                for outcome in finished:  # only now may the chat's next message be loaded
+                    chat = outcome.row.chat_id
+                    if chat in self._inflight:
+                        freed[chat] = self._inflight.pop(chat)
+                rows, tickets, progress = await self._heads(session)
+        except Exception:
+            self._inflight.update(freed)  # rolled back: recorded in a later round, never lost
+            self._done[:0] = finished
+            raise
         now = utcnow()  # `rows` holds the oldest pending message of each idle chat
         due = [r for r in rows if aware(r.next_attempt_at) <= now]
         waits = [(aware(r.next_attempt_at) - now).total_seconds() for r in rows
@@ -208,6 +200,25 @@ class OutboxSender:
         if not rows and not self._inflight:
             return len(finished), None
         return len(finished) + len(due), (max(0.05, min(waits)) if waits else None)
+
+    async def _heads(self, session: AsyncSession
+                     ) -> tuple[list[OutboxMessage], dict[int, Ticket], dict[int, int | None]]:
+        """The oldest pending message of every chat with none in flight (interactive before
+        bulk, at most BATCH), with the tickets and broadcast progress messages they need."""
+        heads = (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == "pending")
+                 .group_by(OutboxMessage.chat_id))
+        rows = [r for r in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(heads))
+            .order_by(OutboxMessage.priority, OutboxMessage.id).limit(BATCH))
+            if r.chat_id not in self._inflight]
+        ticket_ids = {r.ticket_id for r in rows if r.ticket_id}
+        tickets = {t.id: t for t in await session.scalars(
+            select(Ticket).where(Ticket.id.in_(ticket_ids)))} if ticket_ids else {}
+        edited = {r.broadcast_id for r in rows if r.purpose == "progress_edit"}
+        progress = dict((await session.execute(
+            select(Broadcast.id, Broadcast.progress_message_id)
+            .where(Broadcast.id.in_(edited)))).all()) if edited else {}
+        return rows, tickets, progress
 
     async def _send_in_background(self, row: OutboxMessage, ticket: Ticket | None,
                                   progress_id: int | None) -> None:
@@ -287,8 +298,8 @@ class OutboxSender:
                         link_chat=chat_id if edit_id is None and row.chat_id == STAFF_CHAT
                         else None)
 
-    async def _record(self, outcomes: list["_Outcome"]) -> None:
-        """Store every outcome of a round in one transaction (bulk updates by id)."""
+    async def _record(self, session: AsyncSession, outcomes: list["_Outcome"]) -> None:
+        """Store every outcome of a round (bulk updates by id) in the round's transaction."""
         now = utcnow()
         changes: list[dict] = []
         tickets: list[dict] = []
@@ -333,22 +344,21 @@ class OutboxSender:
             if out.link_chat is not None and out.message_id is not None:
                 links.append(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
                                          ticket_id=row.ticket_id))
-        async with self.sessions.begin() as session:
-            await session.execute(update(OutboxMessage), changes)
-            for values in tickets:  # rare (a topic or a card per request): one by one
-                await session.execute(update(Ticket), [values])
-            if broadcasts:
-                await session.execute(update(Broadcast), broadcasts)
-            session.add_all(links)
-            if unreachable:
-                await session.execute(update(Contact).where(Contact.chat_id.in_(unreachable))
-                                      .values(unreachable_at=now))
-            for ticket_id in dict.fromkeys(notices):  # staff are told, in the request's topic
-                enqueue(session, STAFF_CHAT, Outgoing(
-                    text=t("ticket.unreachable_staff", "zh-CN", id=ticket_id),
-                    in_ticket_thread=True), "notify", ticket_id)
-            if bulk and self.on_bulk is not None:
-                await self.on_bulk(session, bulk)
+        await session.execute(update(OutboxMessage), changes)
+        for values in tickets:  # rare (a topic or a card per request): one by one
+            await session.execute(update(Ticket), [values])
+        if broadcasts:
+            await session.execute(update(Broadcast), broadcasts)
+        session.add_all(links)
+        if unreachable:
+            await session.execute(update(Contact).where(Contact.chat_id.in_(unreachable))
+                                  .values(unreachable_at=now))
+        for ticket_id in dict.fromkeys(notices):  # staff are told, in the request's topic
+            enqueue(session, STAFF_CHAT, Outgoing(
+                text=t("ticket.unreachable_staff", "zh-CN", id=ticket_id),
+                in_ticket_thread=True), "notify", ticket_id)
+        if bulk and self.on_bulk is not None:
+            await self.on_bulk(session, bulk)
 
 
 @dataclass
