@@ -1,4 +1,7 @@
 """Bad and hostile input: a polite, specific reply; nothing crashes, leaks or is lost."""
+from sqlalchemy import select
+
+from storage.models import Contact
 from tests.e2e.harness import OUTSIDER, OWNER, file_request, world
 from tests.fakebot import builders as b
 
@@ -80,10 +83,9 @@ async def test_blocking_the_bot_marks_the_contact_unreachable(tmp_path, kb_dir):
             chat, OWNER, env.fake.bot_user, "member", "kicked"))
         await env.say(OUTSIDER, "/help")  # processed after the membership change
         await env.reply_to(OUTSIDER["id"], "怎么用")
-        from bot.contacts import get_contact
-
         async with env.services.sessions() as session:
-            contact = await get_contact(session, "telegram", str(OWNER["id"]))
+            contact = await session.scalar(select(Contact).where(
+                Contact.external_id == str(OWNER["id"])))
         assert contact.unreachable_at is not None
 
 

@@ -118,3 +118,21 @@ async def test_a_cancelled_caller_does_not_disturb_the_others(settings, cancelle
         results = await asyncio.gather(*tasks, return_exceptions=True)
     assert isinstance(results[cancelled], asyncio.CancelledError)
     assert all(r.question_id for i, r in enumerate(results) if i != cancelled)
+
+
+async def test_a_contact_created_meanwhile_is_read_not_created_twice(settings, monkeypatch):
+    import bot.contacts as contacts_module
+
+    async with running_services(settings) as services:
+        first = await services.contacts.ensure("telegram", "42", "42", "先来的")
+        real_load, loads = contacts_module._load, []
+
+        async def blind_first_look(session, keys):  # as if another transaction inserted it
+            loads.append(keys)                       # between our lookup and our insert
+            return {} if len(loads) == 1 else await real_load(session, keys)
+
+        monkeypatch.setattr(contacts_module, "_load", blind_first_look)
+        again = await services.contacts.ensure("telegram", "42", "42", "后到的")
+        async with services.sessions() as session:
+            count = await session.scalar(select(func.count()).select_from(Contact))
+    assert (again.id, again.display_name, count, len(loads)) == (first.id, "后到的", 1, 2)
