@@ -50,14 +50,13 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def insert_or_skip(session: AsyncSession, into: Table | type, *returning: Column | type):
-    """`INSERT ... ON CONFLICT DO NOTHING [RETURNING ...]` into a table or mapped class in
-    the session's dialect, to execute with a list of rows (RETURNING gives the rows
-    inserted; a mapped class returns its objects)."""
-    return _insert_or_skip(session.bind.dialect.name, into, returning)
+def insert_or_skip(session: AsyncSession, table: Table, *returning: Column):
+    """`INSERT ... ON CONFLICT DO NOTHING [RETURNING ...]` into `table` in the session's
+    dialect, to execute with a list of rows (RETURNING gives the rows inserted)."""
+    return _insert_or_skip(session.bind.dialect.name, table, returning)
 
 
 @cache  # built once: building a statement and its cache key costs more than running it
-def _insert_or_skip(dialect: str, into: Table | type, returning: tuple[Column | type, ...]):
-    statement = _INSERTS[dialect](into).on_conflict_do_nothing()
+def _insert_or_skip(dialect: str, table: Table, returning: tuple[Column, ...]):
+    statement = _INSERTS[dialect](table).on_conflict_do_nothing()
     return statement.returning(*returning) if returning else statement
