@@ -69,10 +69,14 @@ class Statements:
             self.seen.append((statement, parameters))
 
 
-async def explain(engine: AsyncEngine, statement: str, parameters) -> str:
+async def explain(engine: AsyncEngine, statement: str, parameters,
+                  settings: list[str]) -> str:
+    """The plan of a statement, under the settings (`SET LOCAL …`) the product code made."""
     postgresql = engine.dialect.name == "postgresql"
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgresql else "EXPLAIN QUERY PLAN "
-    async with engine.connect() as connection:
+    async with engine.begin() as connection:
+        for setting in settings:
+            await connection.exec_driver_sql(setting)
         rows = (await connection.exec_driver_sql(prefix + statement, parameters)).all()
     return "\n".join(row[0] if postgresql else row[-1] for row in rows)
 
@@ -128,9 +132,12 @@ async def measure(engine: AsyncEngine, plan: Plan, runs: int) -> list[dict]:
             started = time.perf_counter()
             await call(rng)
             latencies.append((time.perf_counter() - started) * 1000)
-        for i, (statement, parameters) in enumerate(captured, 1):
-            print(f"-- {engine.dialect.name} {name}: statement {i}/{len(captured)}, "
-                  f"parameters {parameters}\n{statement}\n{await explain(engine, statement, parameters)}\n")
+        settings = [statement for statement, _ in captured if statement.startswith("SET ")]
+        queries = [(st, parameters) for st, parameters in captured if st not in settings]
+        for i, (statement, parameters) in enumerate(queries, 1):
+            plan_text = await explain(engine, statement, parameters, settings)
+            print(f"-- {engine.dialect.name} {name}: statement {i}/{len(queries)}, "
+                  f"parameters {parameters}, settings {settings}\n{statement}\n{plan_text}\n")
         row = {"engine": engine.dialect.name, "tickets": plan.tickets, "query": name,
                "runs": count, "p50_ms": round(percentile(latencies, 50), 1),
                "p99_ms": round(percentile(latencies, 99), 1)}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import and_, case, func, select, union
+from sqlalchemy import and_, case, func, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Contact, QuestionLog, Ticket
@@ -228,6 +228,11 @@ async def collect(sessions: async_sessionmaker, period: Period,
 
     async def run(part, *args):
         async with sessions() as session:
+            if session.bind.dialect.name == "postgresql":
+                # A month of distinct askers is hashed; with the default 4 MB it spilled to
+                # disk (the enterprises query, psql EXPLAIN ANALYZE at 1,000,000 requests:
+                # ~335 -> ~260 ms).
+                await session.execute(text("SET LOCAL work_mem = '64MB'"))
             return await part(session, stats, *args)
 
     *_, times = await asyncio.gather(run(_tickets), run(_buckets), run(_staff),
