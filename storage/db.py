@@ -50,6 +50,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def dialect_insert(session: AsyncSession, target):
+    """The INSERT of the session's dialect, the one with `on_conflict_do_nothing/update`."""
+    return _INSERTS[session.bind.dialect.name](target)
+
+
 def insert_or_skip(session: AsyncSession, table: Table, *returning: Column):
     """`INSERT ... ON CONFLICT DO NOTHING [RETURNING ...]` into `table` in the session's
     dialect, to execute with a list of rows (RETURNING gives the rows inserted)."""

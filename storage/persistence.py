@@ -10,17 +10,15 @@ import logging
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from telegram.ext import BasePersistence, ConversationHandler, PersistenceInput
 
+from storage.db import dialect_insert
 from storage.models import PersistedState
 
 log = logging.getLogger(__name__)
 
 CONVERSATION, USER, CHAT, BOT = "conversation", "user", "chat", "bot"
-_UPSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 ConversationKey = tuple[int | str, ...]
 
 
@@ -74,8 +72,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         if self._stored.get((kind, key), "{}") == text:
             return
         async with self.sessions.begin() as session:
-            insert = _UPSERTS[session.bind.dialect.name](PersistedState)
-            stmt = insert.values(kind=kind, key=key, value=text)
+            stmt = dialect_insert(session, PersistedState).values(kind=kind, key=key, value=text)
             await session.execute(stmt.on_conflict_do_update(
                 index_elements=[PersistedState.kind, PersistedState.key],
                 set_={"value": stmt.excluded.value}))
