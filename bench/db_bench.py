@@ -245,7 +245,7 @@ async def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--tickets", type=int, default=1_000_000, help="PostgreSQL seed")
     parser.add_argument("--sqlite-tickets", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--creates", type=int, default=2_000, help="tickets per throughput run")
+    parser.add_argument("--creates", type=int, default=6_000, help="tickets per throughput run")
     args = parser.parse_args(argv)
     rows: list[dict] = []
     if args.engine in ("all", "postgresql"):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.batching import GroupCommit
 from storage.db import insert_or_skip
 from storage.models import Contact, EnterpriseProfile, utcnow
 
@@ -38,14 +39,15 @@ class ProfileInput:
 class ContactRepository:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self.sessions = sessions
+        self._ensures = GroupCommit(sessions, ensure_contacts)
 
     async def ensure(self, channel: str, external_id: str, chat_id: str,
                      display_name: str | None = None, language: str | None = None,
                      source: str | None = None) -> Contact:
-        """The contact for this channel identity, created on first contact."""
-        async with self.sessions.begin() as session:
-            return (await ensure_contacts(session, [Identity(
-                channel, external_id, chat_id, display_name, language, source)]))[0]
+        """The contact for this channel identity, created on first contact (concurrent calls
+        share one transaction: storage/batching.py)."""
+        return await self._ensures.run(Identity(channel, external_id, chat_id, display_name,
+                                                language, source))
 
     async def get(self, contact_id: int) -> Contact | None:
         async with self.sessions() as session:

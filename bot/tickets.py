@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.batching import GroupCommit
 from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent, TicketMessage, utcnow
 
 from .messages import STAFF_CHAT, Outgoing
@@ -48,6 +49,20 @@ class Outcome:
 
 
 Notify = Callable[[], None]
+# A ticket's sender with their enterprise profile, for several senders at once.
+_WITH_PROFILES = select(Contact, EnterpriseProfile).outerjoin(
+    EnterpriseProfile, EnterpriseProfile.contact_id == Contact.id).where(
+    Contact.id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class _NewTicket:
+    contact_id: int
+    category: str
+    description: str
+    attachments: tuple[Content, ...]
+    origin: str
+    context: dict | None
 
 
 class TicketService:
@@ -60,6 +75,7 @@ class TicketService:
         self.notify = notify  # wakes the outbox sender after a commit
         self.sla = sla or SlaPolicy.default()
         self.clock = clock  # aware UTC now; the service-level targets count from it
+        self._creations = GroupCommit(sessions, self._create_all)
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -100,37 +116,51 @@ class TicketService:
     async def create(self, contact_id: int, category: str, description: str,
                      attachments: list[Content] = (), origin: str = "intake",
                      context: dict | None = None) -> Ticket:
-        async with self.sessions.begin() as session:
-            contact = await session.get(Contact, contact_id)
-            profile = await session.get(EnterpriseProfile, contact_id)
-            now = self.clock()
-            ticket = Ticket(contact_id=contact_id, category=category, description=description,
-                            status=Status.NEW, origin=origin, created_at=now, updated_at=now,
-                            context=json.dumps(context, ensure_ascii=False) if context else None)
+        ticket = await self._creations.run(_NewTicket(contact_id, category, description,
+                                                      tuple(attachments), origin, context))
+        self.notify()
+        return ticket
+
+    async def _create_all(self, session: AsyncSession, requests: list[_NewTicket]
+                          ) -> list[Ticket]:
+        """Tickets created together (group commit): one query for their senders, one insert
+        per table."""
+        people = {contact.id: (contact, profile) for contact, profile in await session.execute(
+            _WITH_PROFILES, {"ids": list({r.contact_id for r in requests})})}
+        now = self.clock()
+        tickets = []
+        for request in requests:
+            ticket = Ticket(contact_id=request.contact_id, category=request.category,
+                            description=request.description, status=Status.NEW,
+                            origin=request.origin, created_at=now, updated_at=now,
+                            context=json.dumps(request.context, ensure_ascii=False)
+                            if request.context else None)
             self.sla.start(ticket, now)
-            session.add(ticket)
-            await session.flush()
+            tickets.append(ticket)
+        session.add_all(tickets)
+        await session.flush()
+        for request, ticket in zip(requests, tickets, strict=True):
+            contact, profile = people[request.contact_id]
             self._event(session, ticket, Actor("enterprise", contact.external_id,
                                                contact.display_name or ""), "created")
             session.add(TicketMessage(ticket_id=ticket.id, direction="in", kind="text",
-                                      text=description, author_id=contact.external_id,
+                                      text=request.description, author_id=contact.external_id,
                                       author_name=contact.display_name))
-            for item in attachments:
+            for item in request.attachments:
                 session.add(TicketMessage(ticket_id=ticket.id, direction="in", kind=item.kind,
                                           text=item.text, file_id=item.file_id,
                                           chat_id=item.chat_id, message_id=item.message_id,
                                           author_id=contact.external_id))
-            if origin == "human":
+            if request.origin == "human":
                 contact.human_ticket_id = ticket.id
             self._to_thread(session, ticket, self.views.topic(ticket, profile, contact), "topic")
             self._to_thread(session, ticket, self.views.card(ticket, contact, profile), "card")
-            for item in attachments:
+            for item in request.attachments:
                 self._to_thread(session, ticket, self.views.relay_in(ticket, contact, profile,
                                                                      item), "relay")
             self._to_enterprise(session, contact, self.views.accepted(ticket, contact),
                                 "notify", ticket)
-        self.notify()
-        return ticket
+        return tickets
 
     async def enterprise_message(self, contact_id: int, content: Content) -> Outcome:
         """A message from an enterprise in human mode: stored and relayed to the staff thread."""

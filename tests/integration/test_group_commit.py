@@ -1,5 +1,6 @@
-"""Group commit (storage/batching.py) on the two hot paths: admitting updates and logging
-questions. Concurrent requests share transactions, and each still gets its own result."""
+"""Group commit (storage/batching.py) on the hot paths: admitting updates, finding contacts,
+logging questions and creating tickets. Concurrent requests share transactions, and each
+still gets its own result."""
 import asyncio
 from datetime import timedelta
 
@@ -8,9 +9,11 @@ from sqlalchemy import event, func, select
 
 from bot.contacts import Identity
 from bot.gate import Gate
+from bot.tickets import Content
 from bot.services import running_services
 from storage.inbound import InboundStore
-from storage.models import Contact, InboundUpdate, OutboxMessage, QuestionLog, utcnow
+from storage.models import (
+    Contact, InboundUpdate, OutboxMessage, QuestionLog, Ticket, TicketEvent, TicketMessage, utcnow)
 
 QUESTIONS = [
     "试用期最长可以约定多久", "明天会不会下雨呢", "客户欠款三年了还能要吗", "商标被抢注了怎么办"]
@@ -136,3 +139,68 @@ async def test_a_contact_created_meanwhile_is_read_not_created_twice(settings, m
         async with services.sessions() as session:
             count = await session.scalar(select(func.count()).select_from(Contact))
     assert (again.id, again.display_name, count, len(loads)) == (first.id, "后到的", 1, 2)
+
+
+async def test_concurrent_contacts_share_transactions_and_each_is_created_once(settings):
+    async with running_services(settings) as services:
+        commits = count_commits(services)
+        found = await asyncio.gather(*(services.contacts.ensure(
+            "telegram", str(i % 10), str(i % 10), f"用户{i % 10}") for i in range(40)))
+        async with services.sessions() as session:
+            count = await session.scalar(select(func.count()).select_from(Contact))
+    assert commits[0] < 40 / 4
+    assert count == 10
+    assert [c.external_id for c in found] == [str(i % 10) for i in range(40)]
+    assert len({c.id for c in found}) == 10
+
+
+async def test_concurrent_tickets_share_transactions_and_each_has_its_own_trail(settings):
+    async with running_services(settings) as services:
+        people = [await services.contacts.ensure("telegram", str(100 + i), str(100 + i),
+                                                 f"企业{i}") for i in range(4)]
+        commits = count_commits(services)
+        photo = Content(kind="photo", file_id="F1", chat_id="100", message_id=9)
+
+        def create(i: int):
+            contact = people[i % 4]
+            return services.tickets.create(
+                contact.id, "financing", f"需求{i}", attachments=[photo] if i == 5 else [],
+                origin="human" if i == 6 else "intake")
+
+        tickets = await asyncio.gather(*(create(i) for i in range(24)))
+        assert commits[0] < 24 / 4
+        async with services.sessions() as session:
+            stored = {t.id: t for t in await session.scalars(select(Ticket))}
+            events = list(await session.execute(select(TicketEvent.ticket_id, TicketEvent.action,
+                                                       TicketEvent.actor_id)))
+            messages = list(await session.execute(select(TicketMessage.ticket_id,
+                                                         TicketMessage.kind, TicketMessage.text)))
+            outbox = list(await session.execute(select(OutboxMessage.ticket_id,
+                                                       OutboxMessage.chat_id,
+                                                       OutboxMessage.purpose)))
+            human = await session.get(Contact, people[6 % 4].id)
+    assert len(stored) == 24
+    for i, ticket in enumerate(tickets):  # each caller got its own ticket, with its own trail
+        contact = people[i % 4]
+        assert (stored[ticket.id].description, stored[ticket.id].contact_id) == (
+            f"需求{i}", contact.id)
+        assert [(a, who) for t, a, who in events if t == ticket.id] == [
+            ("created", contact.external_id)]
+        assert sorted((k, x) for t, k, x in messages if t == ticket.id) == sorted(
+            [("text", f"需求{i}")] + ([("photo", None)] if i == 5 else []))
+        assert sorted((c, p) for t, c, p in outbox if t == ticket.id) == sorted(
+            [(contact.chat_id, "notify"), ("staff", "card"), ("staff", "topic")]
+            + ([("staff", "relay")] if i == 5 else []))
+    assert human.human_ticket_id == tickets[6].id
+
+
+async def test_a_failing_ticket_fails_alone(settings):
+    async with running_services(settings) as services:
+        contact = await services.contacts.ensure("telegram", "7", "7", "张老板")
+        results = await asyncio.gather(*(
+            services.tickets.create(contact.id if i != 2 else 987654, "financing", f"需求{i}")
+            for i in range(6)), return_exceptions=True)
+        async with services.sessions() as session:
+            descriptions = set(await session.scalars(select(Ticket.description)))
+    assert isinstance(results[2], Exception)
+    assert descriptions == {f"需求{i}" for i in range(6) if i != 2}
