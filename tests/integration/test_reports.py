@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.config import load_settings
 from bot.console import run_console
@@ -237,9 +237,14 @@ async def test_export_csv_has_a_bom_and_round_trips(services):
 
 
 async def test_the_ledger_is_read_in_batches(services):
+    statements = []
+    event.listen(services.engine.sync_engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
     batches = [[row.number for row in rows] async for rows in ledger_rows(
         services.sessions, november(), services.calendar, batch=4)]
     assert batches == [[1, 2, 3, 4], [5, 6, 7, 8], [9]]
+    # the period's bounds, then one query per batch: none past the period's last request
+    assert len([s for s in statements if "FROM tickets" in s]) == 1 + 3
 
 
 async def test_export_of_an_empty_period(services):
