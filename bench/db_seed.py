@@ -159,9 +159,10 @@ def _questions(rng: random.Random, plan: Plan, first_id: int, count: int, start:
         category = rng.choice(CATEGORIES)
         question = NEEDS[category].format(industry=rng.choice(INDUSTRIES), n=rng.randint(2, 9),
                                           district=rng.choice(DISTRICTS))[:40]
+        contact_id = _contact_of(rng, plan)
         rows.append({
-            "id": qid, "asked_at": asked,
-            "channel": "telegram", "user_ref": str(6_000_000_000 + _contact_of(rng, plan)),
+            "id": qid, "asked_at": asked, "contact_id": contact_id,
+            "channel": "telegram", "user_ref": str(6_000_000_000 + contact_id),
             "language": "zh-CN", "text": question, "normalized": question,
             "entry_id": None if decision == "no_answer" else f"{category}-{rng.randint(1, 40)}",
             "score": round(rng.uniform(0.2, 0.95), 3), "decision": decision, "mode": "lexical",

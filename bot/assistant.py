@@ -72,6 +72,7 @@ class Assistant:
         return Reply(text, self.knowledge.matcher.match(text))
 
     async def ask(self, text: str, *, channel: str, user_ref: str | None, lang: str,
+                  contact_id: int | None = None,
                   then: "Callable[[AsyncSession, int, Reply], None] | None" = None) -> Reply:
         """Answer and log a question; `then(session, question_id, reply)` runs in the logging
         transaction so that the reply is enqueued atomically with the log entry."""
@@ -85,7 +86,8 @@ class Assistant:
             best = reply.result.best
             hook = (lambda session, qid: then(session, qid, reply)) if then else None
             question_id = await self.questions.record(LoggedQuestion(
-                channel=channel, user_ref=user_ref, language=lang, text=text,
+                channel=channel, user_ref=user_ref, contact_id=contact_id, language=lang,
+                text=text,
                 normalized=reply.result.query, entry_id=best.entry.id if best else None,
                 score=round(best.score, 4) if best else None,
                 decision=reply.result.decision.value, mode=self.knowledge.matcher.mode,

@@ -342,7 +342,7 @@ class ConsoleChat:
             if outcome.ok:
                 return
         reply = await self.assistant.ask(text, channel="console", user_ref=contact.external_id,
-                                         lang=self.lang)
+                                         contact_id=contact.id, lang=self.lang)
         self.present(reply)
 
     def present(self, reply: Reply) -> None:

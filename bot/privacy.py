@@ -40,7 +40,7 @@ async def erase_contact(sessions: async_sessionmaker, contact_id: int) -> Erasur
         questions = await session.execute(
             update(QuestionLog).where(QuestionLog.user_ref == contact.external_id,
                                       QuestionLog.text != ERASED)
-            .values(text=ERASED, normalized=ERASED, user_ref=None))
+            .values(text=ERASED, normalized=ERASED, user_ref=None, contact_id=None))
         messages = 0
         if ticket_ids:
             messages = (await session.execute(

@@ -139,7 +139,7 @@ async def answer_question(context: AppContext, contact, text: str) -> None:
             enqueue(session, chat_id, message, "answer")
 
     reply = await services.assistant.ask(text, channel="telegram", user_ref=contact.external_id,
-                                         lang=lang, then=enqueue_reply)
+                                         contact_id=contact.id, lang=lang, then=enqueue_reply)
     if reply.result is None:  # refused input is not logged; answer it directly
         for message in reply_messages(services.assistant, reply, lang, None):
             await send(context, chat_id, message)

@@ -31,6 +31,9 @@ class QuestionLog(Base):
     asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     channel: Mapped[str] = mapped_column(String(32))
     user_ref: Mapped[str | None] = mapped_column(String(64))
+    # The asker's contact, when a channel knows them (not the command line). No foreign key:
+    # its check would read and lock the contact's row for every question logged.
+    contact_id: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     normalized: Mapped[str] = mapped_column(Text)
@@ -43,7 +46,7 @@ class QuestionLog(Base):
     __table_args__ = (
         Index("ix_question_log_asked_at", "asked_at"),
         Index("ix_question_log_decision_asked_at", "decision", "asked_at"),
-        Index("ix_question_log_asked_user", "asked_at", "channel", "user_ref"),
+        Index("ix_question_log_asked_contact", "asked_at", "contact_id"),
     )
 
 

@@ -21,6 +21,7 @@ AfterLogging = Callable[[AsyncSession, int], None]
 class LoggedQuestion:
     channel: str
     user_ref: str | None
+    contact_id: int | None
     language: str
     text: str
     normalized: str
@@ -103,7 +104,8 @@ class QuestionLogRepository:
 async def _log_all(session: AsyncSession,
                    batch: list[tuple[LoggedQuestion, AfterLogging | None]]) -> list[int]:
     ids = list((await session.execute(_LOG, [
-        {"channel": q.channel, "user_ref": q.user_ref, "language": q.language, "text": q.text,
+        {"channel": q.channel, "user_ref": q.user_ref, "contact_id": q.contact_id,
+         "language": q.language, "text": q.text,
          "normalized": q.normalized, "entry_id": q.entry_id, "score": q.score,
          "decision": q.decision, "mode": q.mode, "suggestions": ",".join(q.suggestions) or None}
         for q, _ in batch])).scalars())

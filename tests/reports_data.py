@@ -105,7 +105,7 @@ EXPECTED = {
 
 async def seed(sessions: async_sessionmaker) -> Seeded:
     async with sessions.begin() as session:
-        contacts = {}
+        contacts, by_external = {}, {}
         for name, external in (("c1", "601"), ("c2", "602"), ("c3", "603"), ("c4", "604"),
                                ("c5", "605")):
             contact = Contact(channel="telegram", external_id=external, chat_id=external,
@@ -113,6 +113,7 @@ async def seed(sessions: async_sessionmaker) -> Seeded:
             session.add(contact)
             await session.flush()
             contacts[name] = contact.id
+            by_external[external] = contact.id
             if name in COMPANIES:
                 company, code, industry = COMPANIES[name]
                 session.add(EnterpriseProfile(contact_id=contact.id, company_name=company,
@@ -135,6 +136,7 @@ async def seed(sessions: async_sessionmaker) -> Seeded:
             tickets[name] = ticket.id
         for user, decision, entry, asked in QUESTIONS:
             session.add(QuestionLog(asked_at=local(asked), channel="telegram", user_ref=user,
+                                    contact_id=by_external[user],
                                     language="zh-CN", text="问题", normalized="问题",
                                     entry_id=entry, score=0.7, decision=decision,
                                     mode="lexical"))

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import and_, case, func, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Contact, QuestionLog, Ticket
+from storage.models import QuestionLog, Ticket
 
 from ..periods import Period
 from ..ticket_rules import Status
@@ -197,12 +197,10 @@ async def _durations(session: AsyncSession, stats: Stats, calendar: WorkCalendar
 async def _enterprises(session: AsyncSession, stats: Stats) -> None:
     filed = select(Ticket.contact_id.label("contact")).where(
         within(Ticket.created_at, stats.period))
-    # The askers are made distinct before they are looked up among the contacts: a month of
-    # questions joined to every contact first was most of the statistics' time at volume.
-    askers = select(QuestionLog.channel, QuestionLog.user_ref).where(
-        within(QuestionLog.asked_at, stats.period)).distinct().subquery()
-    asked = select(Contact.id.label("contact")).join(askers, and_(
-        askers.c.channel == Contact.channel, askers.c.user_ref == Contact.external_id))
+    # Askers by the contact id logged with their questions: matching a month of questions to
+    # the contacts by channel and user id was most of the statistics' time at volume.
+    asked = select(QuestionLog.contact_id).where(
+        within(QuestionLog.asked_at, stats.period), QuestionLog.contact_id.is_not(None))
     stats.enterprises = await session.scalar(
         select(func.count()).select_from(union(filed, asked).subquery())) or 0
 

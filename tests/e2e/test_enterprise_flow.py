@@ -23,6 +23,8 @@ async def test_question_gets_a_cited_answer_with_feedback(tmp_path, kb_dir, mode
         await env.reply_to(OWNER["id"], "暂时没有找到可靠的答案", after=2)
         rows = await env.services.questions.recent()
         assert rows[0].decision == "answered" and rows[0].channel == "telegram"
+        asker = await env.services.contacts.ensure("telegram", str(OWNER["id"]), "x")
+        assert rows[0].contact_id == asker.id  # counted among the enterprises served
 
 
 @pytest.mark.parametrize("mode", MODES)
