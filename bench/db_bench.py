@@ -100,7 +100,7 @@ def product_calls(engine: AsyncEngine, plan: Plan, runs: int) -> dict[str, tuple
     reports = max(10, runs // 5)  # a report reads a month of tickets: fewer runs
     return {
         "queue": (runs, lambda rng: tickets.queue()),
-        "ticket_history": (runs, lambda rng: tickets.get(rng.randint(1, plan.tickets))),
+        "ticket_history": (runs, lambda rng: ticket_card(tickets, rng.randint(1, plan.tickets))),
         "enterprise_requests": (runs, lambda rng: tickets.for_contact(
             rng.randint(1, plan.contacts))),
         "monthly_stats": (reports, lambda rng: collect(
@@ -108,6 +108,12 @@ def product_calls(engine: AsyncEngine, plan: Plan, runs: int) -> dict[str, tuple
         "ledger_month": (reports, lambda rng: ledger(
             sessions, random_month(rng, calendar, today), calendar)),
     }
+
+
+async def ticket_card(tickets: TicketService, ticket_id: int) -> None:
+    """What `/ticket N` reads: the ticket with its history and the delivery of its messages."""
+    await tickets.get(ticket_id)
+    await tickets.delivery(ticket_id)
 
 
 async def ledger(sessions, period: Period, calendar: WorkCalendar) -> int:

@@ -3,11 +3,13 @@ and bulk-loaded: `COPY` (asyncpg) on PostgreSQL, executemany in big transactions
 
 Shape: one contact per five tickets (85 % with an enterprise profile; a tenth of the tickets
 come from 2,000 very active enterprises), 30 staff, volume growing over two years, ~3.5 events
-and ~2.2 messages per ticket, two logged questions per ticket. Old tickets are nearly all
+and ~2.2 messages per ticket, two logged questions per ticket; the outbox holds what was sent
+(each ticket's staff topic, card and notice, each staff reply and each answer). Old tickets are nearly all
 resolved or closed; a few percent stay open (mostly transferred to another department).
 """
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -101,12 +103,13 @@ def contact_rows(plan: Plan, now: datetime) -> Iterator[tuple[list[dict], list[d
 
 
 class _History:
-    """One ticket's rows: the ticket, its events and its messages."""
+    """Tickets' rows: their events, their messages and what was sent about them."""
 
     def __init__(self, ids: dict[str, int]) -> None:
         self.ids = ids
         self.events: list[dict] = []
         self.messages: list[dict] = []
+        self.outbox: list[dict] = []
 
     def event(self, ticket_id: int, at: datetime, actor: tuple[str, str, str], action: str,
               before: str | None, after: str, detail: str | None = None) -> None:
@@ -124,6 +127,20 @@ class _History:
             "id": self.ids["message"], "ticket_id": ticket_id, "at": at, "direction": direction,
             "author_id": author[0], "author_name": author[1], "kind": "text", "text": body,
             "file_id": None, "chat_id": None, "message_id": None})
+        if direction == "out":
+            self.sent(ticket_id, at, author[0], "reply", body)
+
+    def sent(self, ticket_id: int | None, at: datetime, chat_id: str, purpose: str,
+             body: str) -> None:
+        self.ids["outbox"] += 1
+        self.outbox.append({
+            "id": self.ids["outbox"], "created_at": at, "chat_id": chat_id,
+            "ticket_id": ticket_id, "purpose": purpose,
+            "payload": json.dumps({"text": body, "parse_mode": "HTML"}, ensure_ascii=False),
+            "status": "sent",
+            "attempts": 1, "next_attempt_at": at, "last_error": None,
+            "sent_message_id": self.ids["outbox"], "sent_at": at, "priority": 0,
+            "broadcast_id": None})
 
 
 def _contact_of(rng: random.Random, plan: Plan) -> int:
@@ -133,11 +150,11 @@ def _contact_of(rng: random.Random, plan: Plan) -> int:
 
 
 def ticket_rows(plan: Plan, now: datetime
-                ) -> Iterator[tuple[list[dict], list[dict], list[dict], list[dict]]]:
+                ) -> Iterator[tuple[list[dict], _History, list[dict]]]:
     """Tickets in id (= time) order, volume growing over the two years, in chunks; with the
     questions asked meanwhile (two per ticket)."""
     rng = random.Random(2)
-    ids = {"event": 0, "message": 0}
+    ids = {"event": 0, "message": 0, "outbox": 0}
     span = DAYS * 86400
     for first in range(1, plan.tickets + 1, CHUNK):
         tickets, history = [], _History(ids)
@@ -146,7 +163,10 @@ def ticket_rows(plan: Plan, now: datetime
             tickets.append(_ticket(rng, plan, tid, created, now, history))
         questions = _questions(rng, plan, 2 * first - 1, 2 * len(tickets),
                                tickets[0]["created_at"], tickets[-1]["created_at"])
-        yield tickets, history.events, history.messages, questions
+        for question in questions:
+            history.sent(None, question["asked_at"], question["user_ref"], "answer",
+                         question["text"])
+        yield tickets, history, questions
 
 
 def _questions(rng: random.Random, plan: Plan, first_id: int, count: int, start: datetime,
@@ -193,6 +213,9 @@ def _ticket(rng: random.Random, plan: Plan, tid: int, created: datetime, now: da
            "followup_asked_at": None, "followup_result": None, "followup_answered_at": None}
     history.event(tid, created, enterprise, "created", None, "new")
     history.message(tid, created, "in", enterprise[1:], description)
+    for purpose in ("topic", "card"):
+        history.sent(tid, created, "staff", purpose, description)
+    history.sent(tid, created, enterprise[1], "notify", description)
     at = created
     if status != "new":
         staff_id, staff_name = rng.choice(STAFF)
@@ -277,18 +300,21 @@ async def _seeded(engine: AsyncEngine, plan: Plan) -> bool:
         await connection.execute(delete(Contact).where(Contact.id > plan.contacts))
         tickets = await connection.scalar(select(func.count()).select_from(Ticket))
         contacts = await connection.scalar(select(func.count()).select_from(Contact))
-    return tickets == plan.tickets and contacts == plan.contacts
+        sent = await connection.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.ticket_id == plan.tickets))  # the last seeded ticket's notices
+    return tickets == plan.tickets and contacts == plan.contacts and sent >= 3
 
 
 def _rows(now: datetime, plan: Plan) -> Iterator[tuple[type, list[dict]]]:
     for contacts, profiles in contact_rows(plan, now):
         yield Contact, contacts
         yield EnterpriseProfile, profiles
-    for tickets, events, messages, questions in ticket_rows(plan, now):
+    for tickets, history, questions in ticket_rows(plan, now):
         yield Ticket, tickets
-        yield TicketEvent, events
+        yield TicketEvent, history.events
         yield QuestionLog, questions
-        yield TicketMessage, messages
+        yield OutboxMessage, history.outbox
+        yield TicketMessage, history.messages
 
 
 async def _load_postgresql(url: URL, plan: Plan) -> None:
@@ -302,7 +328,8 @@ async def _load_postgresql(url: URL, plan: Plan) -> None:
                 await connection.copy_records_to_table(
                     model.__tablename__, columns=columns,
                     records=[tuple(row[c] for c in columns) for row in rows])
-            for model in (Contact, Ticket, TicketEvent, TicketMessage, QuestionLog):
+            for model in (Contact, Ticket, TicketEvent, TicketMessage, QuestionLog,
+                          OutboxMessage):
                 table = model.__tablename__
                 await connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                          f"(SELECT max(id) FROM {table}))")

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -209,6 +210,10 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
         Index("ix_outbox_broadcast", "broadcast_id", "status"),
+        # A ticket's messages (`/ticket N` shows their delivery). Answers to questions, most
+        # of the outbox, belong to no ticket and are left out of it.
+        Index("ix_outbox_ticket", "ticket_id", postgresql_where=text("ticket_id IS NOT NULL"),
+              sqlite_where=text("ticket_id IS NOT NULL")),
     )
 
 
