@@ -49,7 +49,7 @@ class Outcome:
 
 
 Notify = Callable[[], None]
-# A ticket's sender with their enterprise profile, for several senders at once.
+# Senders with their enterprise profiles (one query for a ticket, or for a batch of new ones).
 _WITH_PROFILES = select(Contact, EnterpriseProfile).outerjoin(
     EnterpriseProfile, EnterpriseProfile.contact_id == Contact.id).where(
     Contact.id.in_(bindparam("ids", expanding=True)))
@@ -94,9 +94,9 @@ class TicketService:
         ticket = await session.scalar(query)
         if ticket is None:
             return None
-        contact = await session.get(Contact, ticket.contact_id)
-        profile = await session.get(EnterpriseProfile, ticket.contact_id)
-        return ticket, contact, profile  # type: ignore[return-value]
+        contact, profile = (await session.execute(
+            _WITH_PROFILES, {"ids": [ticket.contact_id]})).one()
+        return ticket, contact, profile
 
     def _refresh_card(self, session: AsyncSession, ticket: Ticket, contact: Contact,
                       profile: EnterpriseProfile | None) -> None:

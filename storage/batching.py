@@ -1,11 +1,12 @@
 """Group commit: concurrent small transactions of one kind run together as one.
 
 Every answered question costs two short transactions (admitting the update, logging the
-question with its reply); every new request one more (the ticket with its trail and messages). Run one by one, the fixed cost of a transaction and of each
-statement — SQLAlchemy's bookkeeping and the driver's round trips — is most of the bot's CPU
-time under load. Here requests that arrive while a batch is being written wait for the next
-batch, which handles all of them with multi-row statements in one transaction. Without load
-every batch holds one request, so nothing waits longer than before.
+question with its reply), every new request one more (the ticket, its trail and messages).
+Run one by one, the fixed cost of a transaction and of each statement — SQLAlchemy's
+bookkeeping and the driver's round trips — is most of the bot's CPU time under load. Here
+requests that arrive while a batch is being written wait for the next batch, which handles
+all of them with multi-row statements in one transaction. Without load every batch holds one
+request, so nothing waits longer than before.
 
 A batch that fails is rolled back and its requests are run again one per transaction, so one
 bad request fails alone.
