@@ -89,7 +89,7 @@ class Assistant:
                 channel=channel, user_ref=user_ref, contact_id=contact_id, language=lang,
                 text=text,
                 normalized=reply.result.query, entry_id=best.entry.id if best else None,
-                score=round(best.score, 4) if best else None,
+                score=round(reply.result.confidence, 4) if best else None,
                 decision=reply.result.decision.value, mode=self.knowledge.matcher.mode,
                 suggestions=[c.entry.id for c in reply.result.suggestions],
             ), hook)

@@ -49,10 +49,14 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.calibration import calibrate, load_out_of_scope, write_calibration
+    from knowledge.calibration import (Example, calibrate, load_out_of_scope, phrasing_examples,
+                                       write_calibration)
+    from knowledge.evaluation import EVAL_DIR, examples, load_questions
     from knowledge.loader import check_directory
+    from knowledge.normalize import normalize
     from knowledge.ranking import LexicalRanker, Phrasings, SemanticRanker
     from knowledge.semantic import load_encoder
+    from knowledge.service import BUNDLED_DIR
 
     directory = _kb_dir(args, settings)
     kb, problems = check_directory(directory)
@@ -60,6 +64,15 @@ def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
         _print_problems(problems)
         return 1
     out_of_scope = load_out_of_scope(directory)
+    # The development set is labelled for the bundled knowledge base; another one (a test
+    # fixture, a city's own) is calibrated on its alternates unless a set is given.
+    bundled = directory.resolve() == BUNDLED_DIR.resolve()
+    devset = Path(args.devset) if args.devset else EVAL_DIR / "dev"
+    questions = load_questions(devset) if (args.devset or bundled) and devset.is_dir() else []
+    unknown = sorted({i for q in questions for i in q.ids} - set(kb.by_id))  # type: ignore[attr-defined]
+    if unknown:
+        print(t("cli.devset_unknown", cli_lang(), ids="、".join(unknown)))
+        return 1
     phrasings = Phrasings(kb)
     rankers = [LexicalRanker(kb, phrasings)]
     encoder = None if settings.knowledge.semantic == "off" else load_encoder(
@@ -68,10 +81,20 @@ def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
         rankers.append(SemanticRanker(kb, encoder, phrasings))
     elif settings.knowledge.semantic != "off":
         print(t("cli.semantic_missing", cli_lang()))
-    results = {ranker.name: calibrate(ranker, out_of_scope) for ranker in rankers}
+    results = {}
+    for ranker in rankers:
+        train = (examples(questions) + [Example(normalize(q), frozenset(), "near")
+                                        for q in out_of_scope]
+                 if questions else phrasing_examples(ranker, out_of_scope))
+        results[ranker.name] = calibrate(ranker, train)
     path = write_calibration(directory, kb.fingerprint, results)
-    for name, (th, summary) in results.items():
-        print(t("cli.calibrated", cli_lang(), mode=name, path=path, **th.to_dict(), **summary))
+    for name, (model, summary) in results.items():
+        print(t("cli.calibrated", cli_lang(), mode=name, path=path,
+                answer_at=round(model.answer_at, 3), suggest_at=round(model.suggest_at, 3),
+                source=devset if questions else "alternates",
+                direct_correct=summary.get("direct_correct", 0.0),
+                direct_wrong=summary.get("direct_wrong", 0.0),
+                near_not_direct=summary.get("near_not_direct", 0.0)))
     return 0
 
 
@@ -289,8 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?")
     check.add_argument("--guide", help="guide directory to compare with (default: knowledge/guide)")
     check.set_defaults(func=cmd_kb_check)
-    calibrate = kb.add_parser("calibrate", help="calibrate answer thresholds")
+    calibrate = kb.add_parser("calibrate", help="fit the answer decision on the development set")
     calibrate.add_argument("--kb")
+    calibrate.add_argument("--devset", help="development questions (default: tests/eval/dev; "
+                           "without it the knowledge base's own alternates)")
     calibrate.set_defaults(func=cmd_kb_calibrate)
     export = kb.add_parser("export", help="export all entries")
     export.add_argument("--kb")

@@ -8,7 +8,7 @@ attached or drafted). Near-duplicates are grouped (knowledge.grouping), the most
 Each staff member's last listing is kept in memory, so /attach and /draft use the groups they
 saw even if questions arrive meanwhile; after a restart they list again. Attached phrasings and
 drafts go to the staff additions file and take effect on /reload. Until `kb calibrate` is run
-again the matcher keeps the stored thresholds and logs that recalibration is due.
+again the matcher keeps the stored decision model and logs that recalibration is due.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from knowledge.additions import StaffAdditions, category_of, draft, extension, free_id
 from knowledge.calibration import read_calibration
-from knowledge.decision import DEFAULT_THRESHOLDS
+from knowledge.decision import DEFAULT_MODELS
 from knowledge.grouping import group_texts
 from knowledge.model import KnowledgeBase
 from knowledge.normalize import normalize, normalize_many
@@ -30,7 +30,7 @@ from storage.questions import QuestionLogRepository, ReviewQuestion
 from .periods import Period
 from .staff import Actor
 
-LOW_CONFIDENCE = 0.03
+LOW_CONFIDENCE = 0.05
 MAX_QUESTIONS = 20_000  # the newest of a period; a month is grouped in well under a second
 
 
@@ -105,10 +105,11 @@ class QuestionReview:
         self._writing = asyncio.Lock()
 
     def answered_below(self) -> dict[str, float]:
-        """Per matcher mode, the score under which a direct answer counts as low-confidence."""
+        """Per matcher mode, the logged confidence under which a direct answer counts as
+        low-confidence."""
         calibration = read_calibration(self.knowledge.directory)
-        return {mode: (calibration.for_ranker(mode) if calibration else default).high
-                + LOW_CONFIDENCE for mode, default in DEFAULT_THRESHOLDS.items()}
+        return {mode: (calibration.for_ranker(mode) if calibration else default).answer_at
+                + LOW_CONFIDENCE for mode, default in DEFAULT_MODELS.items()}
 
     async def listing(self, actor: Actor, period: Period) -> Listing:
         """Group the period's questions for `actor` and remember the listing."""

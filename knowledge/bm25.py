@@ -57,7 +57,8 @@ class BM25Index:
                b: float) -> None:
         self.k1, self.b = k1, b
         vocabulary, cols = np.unique(flat, return_inverse=True)
-        self.vocab = {term: i for i, term in enumerate(vocabulary.tolist())}
+        self._terms = vocabulary.tolist()
+        self.vocab = {term: i for i, term in enumerate(self._terms)}
         n_terms = max(len(vocabulary), 1)
         tf = sparse.csr_matrix(
             (np.ones(len(cols), dtype=np.float64), (rows, cols)), shape=(n_docs, n_terms)
@@ -94,6 +95,23 @@ class BM25Index:
         docs = np.concatenate([self._docs[s] for s in spans])
         weights = np.concatenate([self._weights[s] for s in spans])
         return np.bincount(docs, weights=weights, minlength=self.n_docs), self.mass(terms)
+
+    def covered(self, query: Sequence, doc: int | Sequence) -> float:
+        """Share of the query's idf mass whose terms occur in a document (an index or, for a
+        document outside the index, its tokens): words of the question the entry never uses
+        lower it, which tells a near-domain question from an in-scope one."""
+        terms = set(query.tolist() if isinstance(query, np.ndarray) else query)
+        mass = self.mass(terms)
+        if mass <= 0:
+            return 0.0
+        if isinstance(doc, (int, np.integer)):
+            present = lambda i: doc in self._docs[self._indptr[i]:self._indptr[i + 1]]  # noqa: E731
+        else:
+            tokens = set(doc.tolist() if isinstance(doc, np.ndarray) else doc)
+            present = lambda i: self._terms[i] in tokens  # noqa: E731
+        covered = sum(self.idf[i] for i in (self.vocab.get(t) for t in terms)
+                      if i is not None and self.idf[i] >= MIN_IDF and present(i))
+        return float(covered / mass)
 
     def score_tokens(self, doc: Sequence, query: Sequence) -> float:
         """BM25 of a document that is not in the index (same statistics): used to leave one

@@ -1,9 +1,15 @@
-"""Per-knowledge-base thresholds from leave-one-phrasing-out plus an out-of-scope list.
+"""`kb calibrate`: fit the decision model on realistic questions, with out-of-sample figures.
 
-Each phrasing is asked against the knowledge base without itself (a stand-in for a new user's
-wording); the out-of-scope questions must be refused. `high` and `margin` are chosen to
-maximise correct direct answers while keeping wrong ones rare, `low` to refuse ≥ 96 % of the
-out-of-scope list while keeping as many correct suggestions as possible.
+Training questions are the development split of the evaluation set (`tests/eval/dev`: owners'
+questions written blind, labelled with the entries that answer them, plus near-domain and far
+questions the guide does not answer) and the out-of-scope list beside the knowledge base. A
+knowledge base without such a set (a small test fixture) falls back to leave-one-phrasing-out:
+each alternate is asked without itself.
+
+The logistic model is fitted in 5 folds; the thresholds are chosen on the out-of-fold
+confidences (so the figures written beside them are cross-validated), then the model is refitted
+on everything. `answer_at` maximises correct direct answers while keeping wrong ones ≤ 2.5 % of
+in-scope questions and direct answers to near-domain ≤ 10 % and to far questions ≤ 1 %.
 """
 from __future__ import annotations
 
@@ -13,14 +19,15 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .decision import DEFAULT_THRESHOLDS, Thresholds
+from .decision import DEFAULT_MODELS, DecisionModel, features
 from .normalize import normalize
 from .ranking import Ranker
 
-MAX_WRONG_DIRECT = 0.03  # share of in-scope probes answered directly with the wrong entry
-MAX_OOS_DIRECT = 0.0  # out-of-scope questions answered directly
-MIN_OOS_REJECTED = 0.96
-MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
+MAX_WRONG_DIRECT = 0.025  # in-scope questions answered directly with a wrong entry
+MAX_NEAR_DIRECT = 0.10  # near-domain questions answered directly
+MAX_FAR_DIRECT = 0.01
+RELATED_COVERAGE = 0.8  # share of "right entry ranked 2nd/3rd" cases the related gap reaches
+FOLDS = 5
 
 
 def calibration_path(kb_dir: Path) -> Path:
@@ -39,94 +46,171 @@ def load_out_of_scope(kb_dir: Path) -> list[str]:
     return [str(q) for q in data if str(q).strip()]
 
 
+@dataclass(frozen=True)
+class Example:
+    """A training question: `expected` empty for one the guide does not answer (`kind` near or
+    far); `exclude` leaves the phrasing itself out of the index (leave-one-phrasing-out)."""
+
+    query: str
+    expected: frozenset[str]
+    kind: str = "in"
+    exclude: int | None = None
+
+
 @dataclass
-class Probe:
-    top: float
-    gap: float
-    correct_top1: bool
-    correct_in_top3: bool
+class Observed:
+    """What the ranker made of the examples: features, and where the right entry landed."""
+
+    x: np.ndarray  # one row of features per example
+    correct: np.ndarray  # best entry is one of the expected
+    kind: np.ndarray  # "in", "near", "far"
+    right_gap: np.ndarray  # best score − the right entry's score when it is 2nd or 3rd, else nan
+    shown_ids: list[list[str]]
+    scores: list[list[float]]
+    expected: list[frozenset[str]]
 
 
-def _probes(ranker: Ranker, out_of_scope: list[str]) -> tuple[list[Probe], list[Probe]]:
+def observe(ranker: Ranker, examples: list[Example]) -> Observed:
+    rows, correct, kinds, gaps, ids, scores = [], [], [], [], [], []
+    for ex in examples:
+        ranked = ranker.rank(ex.query, limit=3, exclude=ex.exclude)
+        coverage = ranker.coverage(ex.query, ranked[0].entry.id, ex.exclude) \
+            if ranked else 0.0
+        rows.append(features(ex.query, ranked, coverage))
+        got = [c.entry.id for c in ranked]
+        correct.append(bool(got) and got[0] in ex.expected)
+        kinds.append(ex.kind)
+        later = [ranked[0].score - c.score for c in ranked[1:] if c.entry.id in ex.expected]
+        gaps.append(min(later) if later and not correct[-1] else np.nan)
+        ids.append(got)
+        scores.append([c.score for c in ranked])
+    return Observed(np.asarray(rows, dtype=float).reshape(-1, len(features("", [], 0.0))),
+                    np.asarray(correct, dtype=bool), np.asarray(kinds), np.asarray(gaps),
+                    ids, scores, [ex.expected for ex in examples])
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndarray, ...]:
+    """Newton-Raphson for L2-regularised logistic regression on standardised features."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -50, 50)))
+        grad = z.T @ (p - y) + penalty * w
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w, mean, scale
+
+
+def _confidence(w, mean, scale, x) -> np.ndarray:
+    z = w[0] + ((x - mean) / scale) @ w[1:]
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def out_of_fold(obs: Observed, seed: int = 7) -> np.ndarray:
+    """Each example's confidence from a model fitted without its fold."""
+    n = len(obs.correct)
+    order = np.random.default_rng(seed).permutation(n)
+    conf = np.zeros(n)
+    y = obs.correct & (obs.kind == "in")
+    for fold in range(FOLDS):
+        test = order[fold::FOLDS]
+        train = np.setdiff1d(order, test)
+        if len(set(y[train].tolist())) < 2:
+            conf[test] = y[train].mean() if len(train) else 0.5
+            continue
+        w, mean, scale = fit_logistic(obs.x[train], y[train])
+        conf[test] = _confidence(w, mean, scale, obs.x[test])
+    return conf
+
+
+def choose_thresholds(obs: Observed, conf: np.ndarray) -> tuple[float, float, float]:
+    is_in, near, far = obs.kind == "in", obs.kind == "near", obs.kind == "far"
+    n_in, n_near, n_far = max(is_in.sum(), 1), max(near.sum(), 1), max(far.sum(), 1)
+    best_answer, best_correct = 1.01, -1
+    for at in np.unique(np.round(conf, 4)):
+        direct = conf >= at
+        wrong = (direct & is_in & ~obs.correct).sum() / n_in
+        if wrong > MAX_WRONG_DIRECT or (direct & near).sum() / n_near > MAX_NEAR_DIRECT \
+                or (direct & far).sum() / n_far > MAX_FAR_DIRECT:
+            continue
+        right = (direct & is_in & obs.correct).sum()
+        if right > best_correct or (right == best_correct and at > best_answer):
+            best_answer, best_correct = float(at), int(right)
+    gaps = obs.right_gap[~np.isnan(obs.right_gap)]
+    related_gap = float(np.quantile(gaps, RELATED_COVERAGE)) if len(gaps) else 0.0
+    # Suggest where the right entry is more often among the suggestions than the question is
+    # one the guide does not answer.
+    helped = is_in & np.array([bool(set(ids) & e) for ids, e in zip(obs.shown_ids, obs.expected)])
+    best_suggest, best_gain = best_answer, 0
+    for at in np.unique(np.round(conf[conf < best_answer], 4)):
+        zone = (conf >= at) & (conf < best_answer)
+        gain = int((zone & helped).sum()) - int((zone & ~is_in).sum()) \
+            - int((zone & is_in & ~helped).sum())
+        if gain > best_gain:
+            best_suggest, best_gain = float(at), gain
+    return best_answer, best_suggest, related_gap
+
+
+def summarise(obs: Observed, conf: np.ndarray, model: DecisionModel) -> dict:
+    is_in = obs.kind == "in"
+    direct = conf >= model.answer_at
+    n_in = max(int(is_in.sum()), 1)
+    out = {"questions": int(is_in.sum()), "near_domain": int((obs.kind == "near").sum()),
+           "far": int((obs.kind == "far").sum()),
+           "direct_correct": round(float((direct & is_in & obs.correct).sum()) / n_in, 4),
+           "direct_wrong": round(float((direct & is_in & ~obs.correct).sum()) / n_in, 4),
+           "ranking_top1": round(float((is_in & obs.correct).sum()) / n_in, 4)}
+    for kind in ("near", "far"):
+        mask = obs.kind == kind
+        if mask.any():
+            out[f"{kind}_not_direct"] = round(float((mask & ~direct).sum() / mask.sum()), 4)
+    return out
+
+
+def fit_model(obs: Observed) -> tuple[DecisionModel, dict]:
+    """Thresholds from out-of-fold confidences, weights refitted on all examples."""
+    y = obs.correct & (obs.kind == "in")
+    if len(set(y.tolist())) < 2:
+        return DEFAULT_MODELS["lexical"], {}
+    conf = out_of_fold(obs)
+    answer_at, suggest_at, related_gap = choose_thresholds(obs, conf)
+    w, mean, scale = fit_logistic(obs.x, y)
+    model = DecisionModel(tuple(w.tolist()), tuple(mean.tolist()), tuple(scale.tolist()),
+                          answer_at, suggest_at, related_gap)
+    return model, summarise(obs, conf, model)
+
+
+def phrasing_examples(ranker: Ranker, out_of_scope: list[str]) -> list[Example]:
+    """Leave-one-phrasing-out probes: for knowledge bases without a development set."""
     rows = ranker.rows
     per_entry = np.bincount(rows.entry_index, minlength=len(ranker.kb.entries))
-    positives = []
-    for row, entry_idx in enumerate(rows.entry_of):
-        if per_entry[entry_idx] < 2:
-            continue
-        ranked = ranker.rank(rows.normalized[row], limit=3, exclude=row)
-        target = ranker.kb.entries[entry_idx].id
-        positives.append(_probe(ranked, target))
-    negatives = [_probe(ranker.rank(normalize(q), limit=3), None) for q in out_of_scope]
-    return positives, negatives
+    examples = [Example(rows.normalized[row], frozenset({ranker.kb.entries[e].id}), "in", row)
+                for row, e in enumerate(rows.entry_of) if per_entry[e] >= 2]
+    return examples + [Example(normalize(q), frozenset(), "near") for q in out_of_scope]
 
 
-def _probe(ranked, target: str | None) -> Probe:
-    top = ranked[0].score if ranked else 0.0
-    second = ranked[1].score if len(ranked) > 1 else 0.0
-    ids = [c.entry.id for c in ranked]
-    return Probe(top, top - second, bool(ids) and ids[0] == target, target in ids)
-
-
-def choose_thresholds(positives: list[Probe], negatives: list[Probe], name: str) -> Thresholds:
-    default = DEFAULT_THRESHOLDS.get(name, DEFAULT_THRESHOLDS["lexical"])
-    if not positives:
-        return default
-    top = np.array([p.top for p in positives])
-    gap = np.array([p.gap for p in positives])
-    right = np.array([p.correct_top1 for p in positives])
-    n_top = np.array([p.top for p in negatives]) if negatives else np.zeros(0)
-    n_gap = np.array([p.gap for p in negatives]) if negatives else np.zeros(0)
-
-    best: tuple[int, float, float] | None = None
-    for high in np.unique(np.round(top, 3)):
-        for margin in MARGINS:
-            direct = (top >= high) & (gap >= margin)
-            wrong = int((direct & ~right).sum())
-            oos_direct = int(((n_top >= high) & (n_gap >= margin)).sum())
-            if wrong > MAX_WRONG_DIRECT * len(top) or oos_direct > MAX_OOS_DIRECT * len(n_top):
-                continue
-            correct = int((direct & right).sum())
-            if best is None or correct > best[0]:
-                best = (correct, float(high), margin)
-    if best is None:
-        return default
-    _, high, margin = best
-    if len(n_top):
-        low = float(np.quantile(n_top, MIN_OOS_REJECTED)) + 1e-3
-    else:
-        low = default.low
-    return Thresholds(high=high, low=min(low, high), margin=margin)
-
-
-def summarise(positives: list[Probe], negatives: list[Probe], th: Thresholds) -> dict:
-    n = max(len(positives), 1)
-    direct = [p for p in positives if p.top >= th.high and p.gap >= th.margin]
-    shown = [p for p in positives if p.top >= th.low]
-    return {
-        "probes": len(positives),
-        "out_of_scope": len(negatives),
-        "direct_correct": round(sum(p.correct_top1 for p in direct) / n, 4),
-        "direct_wrong": round(sum(not p.correct_top1 for p in direct) / n, 4),
-        "top3_shown": round(sum(p.correct_in_top3 for p in shown) / n, 4),
-        "out_of_scope_rejected": round(
-            sum(p.top < th.low for p in negatives) / max(len(negatives), 1), 4),
-    }
-
-
-def calibrate(ranker: Ranker, out_of_scope: list[str]) -> tuple[Thresholds, dict]:
-    positives, negatives = _probes(ranker, out_of_scope)
-    th = choose_thresholds(positives, negatives, ranker.name)
-    return th, summarise(positives, negatives, th)
+def calibrate(ranker: Ranker, examples: list[Example]) -> tuple[DecisionModel, dict]:
+    model, summary = fit_model(observe(ranker, examples))
+    if not summary:
+        model = DEFAULT_MODELS.get(ranker.name, DEFAULT_MODELS["lexical"])
+    return model, summary
 
 
 @dataclass(frozen=True)
 class Calibration:
     fingerprint: str
-    thresholds: dict[str, Thresholds]
+    models: dict[str, DecisionModel]
 
-    def for_ranker(self, name: str) -> Thresholds:
-        return self.thresholds.get(name, DEFAULT_THRESHOLDS[name])
+    def for_ranker(self, name: str) -> DecisionModel:
+        return self.models.get(name, DEFAULT_MODELS.get(name, DEFAULT_MODELS["lexical"]))
 
 
 def read_calibration(kb_dir: Path) -> Calibration | None:
@@ -135,23 +219,22 @@ def read_calibration(kb_dir: Path) -> Calibration | None:
         return None
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        thresholds = {
-            name: Thresholds(**{k: float(v) for k, v in data[name].items()})
-            for name in ("lexical", "semantic")
-            if isinstance(data.get(name), dict)
-        }
+        models = {name: DecisionModel.from_dict(data[name]) for name in ("lexical", "semantic")
+                  if isinstance(data.get(name), dict)}
     except (yaml.YAMLError, TypeError, ValueError, KeyError):
         return None
-    return Calibration(str(data.get("fingerprint", "")), thresholds)
+    return Calibration(str(data.get("fingerprint", "")), models)
 
 
-def write_calibration(kb_dir: Path, fingerprint: str, results: dict[str, tuple[Thresholds, dict]]) -> Path:
+def write_calibration(kb_dir: Path, fingerprint: str,
+                      results: dict[str, tuple[DecisionModel, dict]]) -> Path:
     path = calibration_path(kb_dir)
     data: dict = {"fingerprint": fingerprint}
-    for name, (th, summary) in results.items():
-        data[name] = th.to_dict()
+    for name, (model, summary) in results.items():
+        data[name] = model.to_dict()
         data[f"{name}_measured"] = summary
-    header = "# 由 `sme-assistant kb calibrate` 生成：知识库变化后请重新运行。\n"
+    header = ("# 由 `sme-assistant kb calibrate` 生成：知识库变化后请重新运行。\n"
+              "# *_measured: 开发集上五折交叉验证（样本外）的结果。\n")
     path.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
     return path

@@ -1,10 +1,22 @@
-"""The three outcomes of a question: a confident answer, "您是不是想问", or no answer."""
+"""The three outcomes of a question: an answer (with related entries close behind), "您是不是想问",
+or no answer — decided by a small logistic model of how likely the best entry is right.
+
+The model reads four signals of the ranking (the best score, its lead over the next entry, how
+much of the question the best entry's wording covers, the question's length) and is fitted by
+`kb calibrate` on realistic questions (see calibration.py). A close runner-up no longer withholds
+the answer: the best entry is answered and the runners-up within `related_gap` are offered as
+related questions.
+"""
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .ranking import Candidate
+
+FEATURES = ("score", "margin", "coverage", "length")
 
 
 class Decision(StrEnum):
@@ -13,24 +25,56 @@ class Decision(StrEnum):
     NO_ANSWER = "no_answer"
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Answer when the best score ≥ `high` and leads the next entry by ≥ `margin`;
-    suggest the entries scoring ≥ `low`; otherwise no answer."""
+def features(query: str, ranked: Sequence[Candidate], coverage: float) -> list[float]:
+    """The model's inputs, in the order of FEATURES."""
+    top = ranked[0].score if ranked else 0.0
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    return [top, top - second, coverage, math.log1p(len(query))]
 
-    high: float
-    low: float
-    margin: float
+
+@dataclass(frozen=True)
+class DecisionModel:
+    """P(best entry answers the question) = logistic(weights · standardised features).
+
+    Answer at `answer_at` or above, suggest at `suggest_at` or above, otherwise no answer."""
+
+    weights: tuple[float, ...]  # intercept first, then one per feature
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    answer_at: float
+    suggest_at: float
+    related_gap: float  # runners-up scoring within this of the best are shown as related
+
+    def confidence(self, values: Sequence[float]) -> float:
+        z = self.weights[0] + sum(w * (x - m) / s for w, x, m, s in
+                                  zip(self.weights[1:], values, self.mean, self.scale))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def to_dict(self) -> dict:
-        return {"high": round(self.high, 4), "low": round(self.low, 4),
-                "margin": round(self.margin, 4)}
+        r = lambda xs: [round(float(x), 5) for x in xs]  # noqa: E731
+        return {"features": list(FEATURES), "weights": r(self.weights), "mean": r(self.mean),
+                "scale": r(self.scale), "answer_at": round(self.answer_at, 4),
+                "suggest_at": round(self.suggest_at, 4), "related_gap": round(self.related_gap, 4)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DecisionModel":
+        if list(data.get("features", [])) != list(FEATURES):
+            raise ValueError("calibrated for other features")
+        floats = lambda key: tuple(float(x) for x in data[key])  # noqa: E731
+        model = cls(floats("weights"), floats("mean"), floats("scale"), float(data["answer_at"]),
+                    float(data["suggest_at"]), float(data["related_gap"]))
+        if not (len(model.weights) == len(FEATURES) + 1 == len(model.mean) + 1
+                == len(model.scale) + 1) or min(model.scale) <= 0:
+            raise ValueError("malformed decision model")
+        return model
 
 
-# Used only for a knowledge base that was never calibrated (values from the bundled one).
-DEFAULT_THRESHOLDS = {
-    "lexical": Thresholds(high=0.67, low=0.61, margin=0.08),
-    "semantic": Thresholds(high=0.86, low=0.83, margin=0.03),
+# Used only for a knowledge base that was never calibrated (fitted on the bundled one).
+DEFAULT_MODELS = {
+    "lexical": DecisionModel((0.0, 1.0, 1.0, 1.0, 0.0), (0.6, 0.05, 0.8, 2.8),
+                             (0.1, 0.05, 0.1, 0.5), 0.7, 0.3, 0.05),
+    "semantic": DecisionModel((0.0, 1.0, 1.0, 1.0, 0.0), (0.85, 0.02, 0.8, 2.8),
+                              (0.03, 0.02, 0.1, 0.5), 0.7, 0.3, 0.02),
 }
 
 
@@ -39,6 +83,7 @@ class MatchResult:
     query: str
     decision: Decision
     candidates: list[Candidate] = field(default_factory=list)
+    confidence: float = 0.0
 
     @property
     def best(self) -> Candidate | None:
@@ -48,12 +93,26 @@ class MatchResult:
     def suggestions(self) -> list[Candidate]:
         return self.candidates if self.decision is Decision.SUGGESTED else []
 
+    @property
+    def related(self) -> list[Candidate]:
+        """Entries close behind a direct answer, offered under it."""
+        return self.candidates[1:] if self.decision is Decision.ANSWERED else []
 
-def decide(query: str, ranked: list[Candidate], th: Thresholds, limit: int = 3) -> MatchResult:
-    if not ranked or ranked[0].score < th.low:
+    @property
+    def shown(self) -> list[Candidate]:
+        """Every entry the user sees or can open with one tap."""
+        return [] if self.decision is Decision.NO_ANSWER else self.candidates
+
+
+def decide(query: str, ranked: list[Candidate], coverage: float, model: DecisionModel,
+           limit: int = 3) -> MatchResult:
+    if not ranked or ranked[0].score <= 0:
         return MatchResult(query, Decision.NO_ANSWER, ranked[:1])
-    top = ranked[0].score
-    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-    if top >= th.high and top - runner_up >= th.margin:
-        return MatchResult(query, Decision.ANSWERED, ranked[:1])
-    return MatchResult(query, Decision.SUGGESTED, [c for c in ranked[:limit] if c.score >= th.low])
+    p = model.confidence(features(query, ranked, coverage))
+    close = [c for c in ranked[1:limit] if ranked[0].score - c.score <= model.related_gap]
+    if p >= model.answer_at:
+        return MatchResult(query, Decision.ANSWERED, [ranked[0], *close], p)
+    if p >= model.suggest_at:
+        return MatchResult(query, Decision.SUGGESTED, [ranked[0], *close] if close
+                           else ranked[:limit], p)
+    return MatchResult(query, Decision.NO_ANSWER, ranked[:1], p)

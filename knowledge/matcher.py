@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .calibration import Calibration
-from .decision import DEFAULT_THRESHOLDS, MatchResult, Thresholds, decide
+from .decision import DEFAULT_MODELS, DecisionModel, MatchResult, decide
 from .model import KnowledgeBase
 from .normalize import normalize
 from .ranking import LexicalRanker, Phrasings, SemanticRanker
@@ -14,11 +14,9 @@ class Matcher:
         self.kb = kb
         self.ranker = (SemanticRanker(kb, encoder, phrasings) if encoder is not None
                        else LexicalRanker(kb, phrasings))
-        self.thresholds: Thresholds = (
-            calibration.for_ranker(self.ranker.name)
-            if calibration is not None
-            else DEFAULT_THRESHOLDS[self.ranker.name]
-        )
+        self.model: DecisionModel = (calibration.for_ranker(self.ranker.name)
+                                     if calibration is not None
+                                     else DEFAULT_MODELS[self.ranker.name])
         self.calibrated = calibration is not None and calibration.fingerprint == kb.fingerprint
 
     @property
@@ -27,4 +25,10 @@ class Matcher:
 
     def match(self, question: str) -> MatchResult:
         query = normalize(question)
-        return decide(query, self.ranker.rank(query, limit=3), self.thresholds)
+        return self.decide(query)
+
+    def decide(self, query: str) -> MatchResult:
+        """`query` already normalised."""
+        ranked = self.ranker.rank(query, limit=3)
+        coverage = self.ranker.coverage(query, ranked[0].entry.id) if ranked else 0.0
+        return decide(query, ranked, coverage, self.model)

@@ -76,6 +76,7 @@ class Ranker:
     def __init__(self, kb: KnowledgeBase, phrasings: Phrasings | None = None) -> None:
         self.kb = kb
         self.rows = phrasings or Phrasings(kb)
+        self.position = {entry.id: i for i, entry in enumerate(kb.entries)}
 
     def entry_scores(self, query: str, exclude: int | None = None) -> np.ndarray:
         """A score per entry; `exclude` leaves one phrasing row out (calibration)."""
@@ -84,6 +85,11 @@ class Ranker:
     def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
         """Entry scores, and the closest phrasing row of the entries that were compared."""
         raise NotImplementedError
+
+    def coverage(self, query: str, entry_id: str, exclude: int | None = None) -> float:
+        """How much of the query the entry's wording covers (0–1); rankers without an index of
+        the entries' words have no such signal and say 1."""
+        return 1.0
 
     def rank(self, query: str, limit: int = 3, exclude: int | None = None) -> list[Candidate]:
         """`query` must already be normalised."""
@@ -112,6 +118,13 @@ class LexicalRanker(Ranker):
         parts = [char_ngrams(self.rows.expanded[row]) for row in self.rows.rows_of[entry_index]
                  if row != without]
         return np.concatenate(parts + [char_ngrams(self.answers[entry_index])])
+
+    def coverage(self, query: str, entry_id: str, exclude: int | None = None) -> float:
+        entry_index = self.position[entry_id]
+        terms = char_ngrams(self.kb.synonyms.expand(query))
+        if exclude is not None and self.rows.entry_of[exclude] == entry_index:
+            return self.index.covered(terms, self.document(entry_index, without=exclude))
+        return self.index.covered(terms, entry_index)
 
     def bm25(self, query: str, exclude: int | None = None) -> np.ndarray:
         """BM25 / log(1 + the query's idf mass), squashed to [0, 1)."""

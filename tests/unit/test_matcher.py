@@ -4,7 +4,7 @@ import pytest
 
 from bot.assistant import Assistant, InputProblem
 from knowledge.calibration import read_calibration
-from knowledge.decision import Decision, Thresholds, decide
+from knowledge.decision import Decision, DecisionModel, decide
 from knowledge.loader import load_knowledge_base
 from knowledge.matcher import Matcher
 from knowledge.ranking import Candidate
@@ -44,18 +44,25 @@ def entry(kb_dir, entry_id):
     return load_knowledge_base(kb_dir).get(entry_id)
 
 
-def test_decide_three_zones(kb_dir):
+def test_decide_three_zones_and_related_entries(kb_dir):
     a, b, c = (entry(kb_dir, i) for i in ("labor-probation-length", "labor-double-wage",
                                            "debt-limitation-period"))
-    th = Thresholds(high=0.8, low=0.4, margin=0.1)
+    # Confidence grows with the score alone here: 0.5 at a score of 0.6.
+    model = DecisionModel((0.0, 1.0, 0.0, 0.0, 0.0), (0.6, 0.0, 0.0, 0.0),
+                          (0.05, 1.0, 1.0, 1.0), answer_at=0.8, suggest_at=0.3, related_gap=0.06)
     ranked = [Candidate(a, 0.9, "x"), Candidate(b, 0.5, "y"), Candidate(c, 0.3, "z")]
-    assert decide("q", ranked, th).decision is Decision.ANSWERED
-    close = [Candidate(a, 0.85, "x"), Candidate(b, 0.8, "y"), Candidate(c, 0.45, "z")]
-    suggested = decide("q", close, th)
+    answered = decide("q", ranked, 1.0, model)
+    assert answered.decision is Decision.ANSWERED and answered.related == []
+    close = [Candidate(a, 0.9, "x"), Candidate(b, 0.86, "y"), Candidate(c, 0.45, "z")]
+    with_related = decide("q", close, 1.0, model)
+    assert with_related.decision is Decision.ANSWERED
+    assert [r.entry.id for r in with_related.related] == [b.id]
+    middle = [Candidate(a, 0.6, "x"), Candidate(b, 0.5, "y"), Candidate(c, 0.45, "z")]
+    suggested = decide("q", middle, 1.0, model)
     assert suggested.decision is Decision.SUGGESTED
     assert [s.entry.id for s in suggested.suggestions] == [a.id, b.id, c.id]
-    low = decide("q", [Candidate(a, 0.39, "x")], th)
-    assert low.decision is Decision.NO_ANSWER and low.suggestions == []
+    low = decide("q", [Candidate(a, 0.45, "x")], 1.0, model)
+    assert low.decision is Decision.NO_ANSWER and low.suggestions == [] and low.shown == []
 
 
 @pytest.mark.parametrize("text, problem", [
