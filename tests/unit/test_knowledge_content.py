@@ -141,3 +141,43 @@ def test_platform_financing_uses_the_intake_category(kb):
     assert "选“融资”" in kb.get("platform-financing").answer
     listed = kb.get("platform-submit-need").answer.split("选择需求类别：")[1].split("；")[0]
     assert set(re.split(r"[、或]", listed)) == CATEGORIES
+
+
+# ---- issue 17: professional referral where a wrong move is costly -----------------------------
+
+NAMED_RISKY = ("labor-serious-misconduct", "contract-insecurity-defense",
+               "tax-false-invoice-received", "debt-limitation-period", "debt-limitation-interrupt",
+               "labor-pregnant-employee", "labor-unlawful-dismissal", "governance-guarantee",
+               "finance-guarantee-others", "finance-equity-vam", "tax-false-invoicing")
+
+
+def test_high_risk_entries_carry_a_referral_line(kb):
+    from knowledge.referral import referral_line
+
+    risky = [e for e in kb.entries if e.risk == "high"]
+    assert 40 <= len(risky) <= 80
+    assert not [e for e in risky if e.category == "平台服务"]
+    for entry_id in NAMED_RISKY:
+        assert kb.get(entry_id).risk == "high", entry_id
+    for entry in risky:
+        assert referral_line(entry.answer), entry.id
+
+
+def test_riskiest_wordings_now_state_their_conditions(kb):
+    misconduct = kb.get("labor-serious-misconduct").answer
+    assert not misconduct.startswith("可以") and "不能凭老板一句话直接开除" in misconduct
+    assert "也可以依法解除，但证据要更扎实" not in misconduct
+    assert "证据不足就是违法解除" in misconduct and "孕期" in misconduct
+    insecurity = kb.get("contract-insecurity-defense").answer
+    assert not insecurity.startswith("可以") and "拿不出证据就停发货，自己要承担违约责任" in insecurity
+    invoice = kb.get("tax-false-invoice-received").answer
+    assert "仍可以税前扣除" not in invoice and "这三项必备" in invoice and "不能扣除" in invoice
+    assert "最终由法院认定" in kb.get("debt-limitation-period").answer
+    assert "法院可能认定时效没有中断" in kb.get("debt-limitation-interrupt").answer
+
+
+def test_reliefs_ending_in_2027_carry_their_end_date(kb):
+    for entry_id in ("tax-small-scale-relief", "tax-small-profit-cit", "tax-six-taxes-two-fees",
+                     "tax-stamp-duty", "tax-sole-proprietor-vs-company", "finance-guihuidai"):
+        assert kb.get(entry_id).valid_until.isoformat() == "2027-12-31", entry_id
+    assert kb.get("governance-capital-transition").valid_until.isoformat() == "2027-06-30"
