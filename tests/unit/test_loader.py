@@ -89,17 +89,21 @@ def test_synonym_conflict_is_reported(kb_root, kb_dir):
     assert any("高企" in p for p in problems_of(kb_dir))
 
 
-def test_markers_are_validated(kb_dir):
-    write(kb_dir / "extra.yaml", """- id: x-one
+MARKED = """- id: x-one
   question: 新问题
   answer: 有答案
   source: 某法
   updated: 2026-01-01
   category: 测试
-  risk: medium
-  valid_until: 2027-02-30
-  review_by: soon
-""")
+  risk: {risk}
+  valid_until: {valid_until}
+  review_by: {review_by}
+"""
+
+
+def test_markers_are_validated(kb_dir):
+    write(kb_dir / "extra.yaml", MARKED.format(risk="medium", valid_until="2027-02-30",
+                                               review_by="soon"))
     found = problems_of(kb_dir)
     assert any("extra.yaml:7:" in p and "medium" in p for p in found)
     assert any("extra.yaml:8:" in p and "valid_until" in p for p in found)
@@ -107,16 +111,8 @@ def test_markers_are_validated(kb_dir):
 
 
 def test_markers_load(kb_dir):
-    write(kb_dir / "extra.yaml", """- id: x-one
-  question: 新问题
-  answer: 有答案
-  source: 某法
-  updated: 2026-01-01
-  category: 测试
-  risk: high
-  valid_until: 2027-12-31
-  review_by: "2027-06-30"
-""")
+    write(kb_dir / "extra.yaml", MARKED.format(risk="high", valid_until="2027-12-31",
+                                               review_by='"2027-06-30"'))
     entry = load_knowledge_base(kb_dir).get("x-one")
     assert (entry.risk, str(entry.valid_until), str(entry.review_by)) == (
         "high", "2027-12-31", "2027-06-30")
