@@ -1,16 +1,23 @@
-"""`kb check`: the knowledge base is valid, agrees with the guide, and is calibrated."""
+"""`kb check`: the knowledge base is valid, agrees with the guide, is calibrated, gives a
+referral in every high-risk answer and rests on no expired policy (issue 17)."""
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from bot.i18n import cli_lang, t
 
 from .calibration import calibration_path, read_calibration
+from .freshness import freshness_problems
 from .guide import parse_guide
 from .importer import merged_entry
 from .loader import check_directory
 from .model import KnowledgeBase
 from .problems import Problem
+from .referral import referral_problems
+from .texts import kt
 
 
 def guide_problems(kb: KnowledgeBase, guide_dir: Path, lang: str) -> list[Problem]:
@@ -37,12 +44,28 @@ def guide_problems(kb: KnowledgeBase, guide_dir: Path, lang: str) -> list[Proble
     return problems
 
 
-def check_all(directory: Path, guide_dir: Path | None = None
+def print_warnings(warnings: list[Problem]) -> None:
+    """Default for `check_all(warn=…)`: the warnings on stderr, like the problems."""
+    if warnings:
+        print(kt("warnings", cli_lang(), count=len(warnings)), file=sys.stderr)
+        for warning in warnings:
+            print(f"  {warning}", file=sys.stderr)
+
+
+def check_all(directory: Path, guide_dir: Path | None = None, today: date | None = None,
+              warn: Callable[[list[Problem]], None] | None = print_warnings
               ) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Knowledge base and problems (any problem fails the check). Warnings, which do not fail
+    it (entries past their review date), go to `warn`, by default printed on stderr."""
     lang = cli_lang()
     kb, problems = check_directory(directory, lang)
     if kb is None:
         return None, problems
+    problems.extend(referral_problems(kb, lang))
+    expired, warnings = freshness_problems(kb, today or date.today(), lang)
+    problems.extend(expired)
+    if warn is not None:
+        warn(warnings)
     guide_dir = guide_dir or directory.parent / "guide"
     if guide_dir.is_dir():
         problems.extend(guide_problems(kb, guide_dir, lang))

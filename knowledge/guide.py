@@ -9,9 +9,14 @@ from pathlib import Path
 from bot.i18n import cli_lang, t
 
 from .problems import Problem
+from .texts import kt
 
 HEADING_RE = re.compile(r"^##\s+(?P<question>.+?)\s*\{#(?P<id>[^}]*)\}\s*$")
-FIELD_RE = re.compile(r"^- \*\*(?P<key>来源|审核|其他问法|相关)\*\*\s*[：:]\s*(?P<value>.*)$")
+FIELD_RE = re.compile(
+    r"^- \*\*(?P<key>来源|审核|其他问法|相关|风险|有效期至|复核)\*\*\s*[：:]\s*(?P<value>.*)$")
+# `- **风险**：高` becomes `risk: high` in the YAML; no other level is written down.
+RISK_VALUES = {"高": "high"}
+DATE_FIELDS = {"有效期至": "valid_until", "复核": "review_by"}
 ITEM_RE = re.compile(r"^\s+[-*]\s+(?P<item>.+?)\s*$")
 LIST_SPLIT_RE = re.compile(r"[、,，\s]+")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -28,6 +33,9 @@ class GuideEntry:
     updated: date | None = None
     alternates: list[str] = field(default_factory=list)
     follow_ups: list[str] = field(default_factory=list)
+    risk: str | None = None
+    valid_until: date | None = None
+    review_by: date | None = None
 
 
 @dataclass
@@ -103,6 +111,17 @@ def parse_chapter(path: Path, lang: str | None = None) -> tuple[Chapter | None, 
                     problems.append(Problem(path, number, t("guide.bad_date", lang, value=value)))
             elif field_key == "相关":
                 current.follow_ups = [v for v in LIST_SPLIT_RE.split(value) if v]
+            elif field_key == "风险":
+                if value in RISK_VALUES:
+                    current.risk = RISK_VALUES[value]
+                else:
+                    problems.append(Problem(path, number, kt("guide_bad_risk", lang, value=value)))
+            elif field_key in DATE_FIELDS:
+                try:
+                    setattr(current, DATE_FIELDS[field_key], date.fromisoformat(value))
+                except ValueError:
+                    problems.append(Problem(path, number, kt("bad_field_date", lang,
+                                                             field=field_key, value=value)))
             elif value:
                 current.alternates.append(value)
             continue

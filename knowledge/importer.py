@@ -1,6 +1,7 @@
 """Build `knowledge/faq/*.yaml` from the guide, merging by id.
 
-The guide owns question, answer, source, review date, category and follow-ups. The YAML keeps
+The guide owns question, answer, source, review date, category, follow-ups and the markers
+of issue 17 (risk, valid_until, review_by). The YAML keeps
 what staff added there: extra alternates survive a re-import, and an entry removed from the
 guide stays in the YAML and is reported, never silently dropped.
 """
@@ -48,6 +49,7 @@ def merged_entry(guide: GuideEntry, existing: Entry | None) -> Entry:
         id=guide.id, question=guide.question, answer=guide.answer, source=guide.source,
         updated=guide.updated or date.today(), category=guide.category,
         alternates=tuple(alternates), follow_ups=tuple(guide.follow_ups),
+        risk=guide.risk, valid_until=guide.valid_until, review_by=guide.review_by,
     )
 
 
@@ -73,6 +75,9 @@ def render_yaml(slug: str, entries: list[Entry]) -> str:
     for entry in entries:
         item = entry.to_dict()
         item["updated"] = entry.updated
+        for key in ("valid_until", "review_by"):
+            if getattr(entry, key):
+                item[key] = getattr(entry, key)
         data.append(item)
     return HEADER.format(slug=slug) + dump_yaml(data)
 

@@ -20,10 +20,14 @@ from .model import Entry, KnowledgeBase
 from .normalize import normalize
 from .problems import KnowledgeBaseError, Problem, yaml_error_problem
 from .synonyms import load_synonyms
+from .texts import kt
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = ("id", "question", "answer", "source", "updated", "category")
 OPTIONAL = ("alternates", "follow_ups")
+# Issue 17: the professional-referral marker and the two freshness dates (all optional).
+MARKERS = ("risk", "valid_until", "review_by")
+RISK_LEVELS = ("high",)
 # Files next to the entries that are not entries themselves.
 COMPANION_FILES = {"synonyms.yaml", "calibration.yaml", "out_of_scope.yaml"}
 STAFF_FILE = "staff_additions.yaml"
@@ -81,6 +85,37 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _parse_markers(raw: dict, bad, lang: str) -> dict[str, Any]:
+    """`risk`, `valid_until` and `review_by` of an entry; `bad(key, message)` reports a problem."""
+    markers: dict[str, Any] = {"risk": None, "valid_until": None, "review_by": None}
+    risk = raw.get("risk")
+    if risk is not None:
+        if isinstance(risk, str) and risk.strip() in RISK_LEVELS:
+            markers["risk"] = risk.strip()
+        else:
+            bad("risk", kt("bad_risk", lang, value=risk))
+    for key in ("valid_until", "review_by"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        parsed = _as_date(value)
+        if parsed is None:
+            bad(key, kt("bad_field_date", lang, field=key, value=value))
+        markers[key] = parsed
+    return markers
+
+
 def _parse_entry(raw: Any, path: Path, lang: str) -> tuple[Entry | None, list[Problem]]:
     if not isinstance(raw, dict):
         return None, [Problem(path, None, t("kb.entry_not_mapping", lang))]
@@ -92,7 +127,7 @@ def _parse_entry(raw: Any, path: Path, lang: str) -> tuple[Entry | None, list[Pr
         problems.append(Problem(path, lines.get(key, line), message))
 
     for key in raw:
-        if not key.startswith("__") and key not in REQUIRED + OPTIONAL:
+        if not key.startswith("__") and key not in REQUIRED + OPTIONAL + MARKERS:
             bad(key, t("kb.unknown_field", lang, field=key))
     for key in ("id", "question", "answer", "source", "category"):
         if _text(raw.get(key)) is None:
@@ -117,6 +152,7 @@ def _parse_entry(raw: Any, path: Path, lang: str) -> tuple[Entry | None, list[Pr
             bad(key, t("kb.bad_list", lang, field=key))
             value = []
         lists[key] = tuple(v.strip() for v in value)
+    markers = _parse_markers(raw, bad, lang)
     if problems:
         return None, problems
     return (
@@ -129,6 +165,7 @@ def _parse_entry(raw: Any, path: Path, lang: str) -> tuple[Entry | None, list[Pr
             category=raw["category"].strip(),
             alternates=lists["alternates"],
             follow_ups=lists["follow_ups"],
+            **markers,
             file=path,
             line=line,
         ),

@@ -20,6 +20,12 @@ class Entry:
     category: str
     alternates: tuple[str, ...] = ()
     follow_ups: tuple[str, ...] = ()
+    # Issue 17: "high" when the advice depends on the facts of the case (the answer must then
+    # carry a referral line, see knowledge/referral.py); the end date of the policy the answer
+    # rests on; the date by which staff should review it (a pending change).
+    risk: str | None = None
+    valid_until: date | None = None
+    review_by: date | None = None
     file: Path | None = field(default=None, compare=False)
     line: int | None = field(default=None, compare=False)
 
@@ -40,6 +46,12 @@ class Entry:
         }
         if self.follow_ups:
             data["follow_ups"] = list(self.follow_ups)
+        if self.risk:
+            data["risk"] = self.risk
+        if self.valid_until:
+            data["valid_until"] = self.valid_until.isoformat()
+        if self.review_by:
+            data["review_by"] = self.review_by.isoformat()
         return data
 
 

@@ -91,3 +91,66 @@ def test_check_flags_guide_and_yaml_disagreement(tmp_path):
     (faq / "labor.yaml").write_text(text.replace("第82条", "第83条"), encoding="utf-8")
     problems = guide_problems(load_knowledge_base(faq), guide, "zh-CN")
     assert len(problems) == 1 and "labor-wage" in str(problems[0])
+
+
+MARKED = CHAPTER.replace("""- **审核**：2026-11-27
+- **其他问法**：
+  - 试用期能定半年吗""", """- **审核**：2026-11-27
+- **风险**：高
+- **有效期至**：2027-12-31
+- **复核**：2027-06-30
+- **其他问法**：
+  - 试用期能定半年吗""")
+
+
+def test_markers_are_parsed_imported_and_loaded(tmp_path):
+    chapter, problems = parse_chapter(make_guide(tmp_path, MARKED) / "labor.md", "zh-CN")
+    assert problems == []
+    first, second = chapter.entries
+    assert (first.risk, first.valid_until.isoformat(), first.review_by.isoformat()) == (
+        "high", "2027-12-31", "2027-06-30")
+    assert (second.risk, second.valid_until, second.review_by) == (None, None, None)
+    faq = tmp_path / "faq"
+    import_guide(tmp_path / "guide", faq)
+    data = yaml.safe_load((faq / "labor.yaml").read_text(encoding="utf-8"))
+    assert data[0]["risk"] == "high" and data[0]["valid_until"].isoformat() == "2027-12-31"
+    assert "risk" not in data[1] and "review_by" not in data[1]
+    entry = load_knowledge_base(faq).get("labor-probation")
+    assert entry.risk == "high" and entry.review_by.isoformat() == "2027-06-30"
+    assert guide_problems(load_knowledge_base(faq), tmp_path / "guide", "zh-CN") == []
+
+
+def test_bad_markers_in_the_guide_are_reported_with_lines(tmp_path):
+    text = MARKED.replace("- **风险**：高", "- **风险**：中").replace("2027-12-31", "2027-13-01")
+    _, problems = parse_chapter(make_guide(tmp_path, text) / "labor.md", "zh-CN")
+    messages = [str(p) for p in problems]
+    assert any("labor.md:13:" in m and "中" in m for m in messages)
+    assert any("labor.md:14:" in m and "2027-13-01" in m for m in messages)
+
+
+def test_check_requires_a_referral_for_high_risk_and_reports_freshness(tmp_path):
+    from datetime import date
+
+    from knowledge.consistency import check_all
+    from knowledge.referral import referral_line
+
+    guide, faq = make_guide(tmp_path, MARKED), tmp_path / "faq"
+    import_guide(guide, faq)
+    warned = []
+    _, problems = check_all(faq, guide, today=date(2027, 7, 1), warn=warned.extend)
+    messages = [str(p) for p in problems]
+    assert any("labor.yaml:" in m and "labor-probation" in m and "建议" in m for m in messages)
+    assert [w.message.split("（")[0] for w in warned] == ["条目 labor-probation 应在 2027-06-30 前复核"]
+    assert not any("到期" in m for m in messages)
+    _, problems = check_all(faq, guide, today=date(2028, 1, 1), warn=None)
+    assert any("labor-probation" in str(p) and "2027-12-31" in str(p) for p in problems)
+
+    referral = "建议先核对合同期限，拿不准的咨询当地人社局或发送 /human 转人工。"
+    assert referral_line(f"正文。\n\n{referral}") == referral
+    assert referral_line("建议入职当天就签。") is None  # names nobody to ask
+    assert referral_line("请咨询律师。") is None          # not a 建议 line
+    text = MARKED.replace("- 一年以上不满三年的，不超过二个月。",
+                          f"- 一年以上不满三年的，不超过二个月。\n\n{referral}")
+    import_guide(make_guide(tmp_path, text), faq)
+    _, problems = check_all(faq, guide, today=date(2027, 7, 1), warn=None)
+    assert not any("建议" in str(p) for p in problems)

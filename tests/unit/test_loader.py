@@ -87,3 +87,33 @@ def test_load_raises_with_all_problems(kb_dir):
 def test_synonym_conflict_is_reported(kb_root, kb_dir):
     write(kb_root / "synonyms.yaml", "高新技术企业: [高企]\n科技型中小企业: [高企]\n")
     assert any("高企" in p for p in problems_of(kb_dir))
+
+
+MARKED = """- id: x-one
+  question: 新问题
+  answer: 有答案
+  source: 某法
+  updated: 2026-01-01
+  category: 测试
+  risk: {risk}
+  valid_until: {valid_until}
+  review_by: {review_by}
+"""
+
+
+def test_markers_are_validated(kb_dir):
+    write(kb_dir / "extra.yaml", MARKED.format(risk="medium", valid_until="2027-02-30",
+                                               review_by="soon"))
+    found = problems_of(kb_dir)
+    assert any("extra.yaml:7:" in p and "medium" in p for p in found)
+    assert any("extra.yaml:8:" in p and "valid_until" in p for p in found)
+    assert any("extra.yaml:9:" in p and "review_by" in p and "soon" in p for p in found)
+
+
+def test_markers_load(kb_dir):
+    write(kb_dir / "extra.yaml", MARKED.format(risk="high", valid_until="2027-12-31",
+                                               review_by='"2027-06-30"'))
+    entry = load_knowledge_base(kb_dir).get("x-one")
+    assert (entry.risk, str(entry.valid_until), str(entry.review_by)) == (
+        "high", "2027-12-31", "2027-06-30")
+    assert entry.to_dict()["valid_until"] == "2027-12-31"
