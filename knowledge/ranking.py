@@ -16,6 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .bm25 import BM25Index, char_ngrams, ngram_postings
+from .homophones import Homophones
 from .model import Entry, KnowledgeBase
 from .normalize import normalize_many
 
@@ -107,7 +108,9 @@ class LexicalRanker(Ranker):
     def __init__(self, kb: KnowledgeBase, phrasings: Phrasings | None = None) -> None:
         super().__init__(kb, phrasings)
         rows = self.rows
-        self.answers = [kb.synonyms.expand(a) for a in normalize_many([e.answer for e in kb.entries])]
+        answers = normalize_many([e.answer for e in kb.entries])
+        self.homophones = Homophones(rows.normalized + answers)
+        self.answers = [kb.synonyms.expand(a) for a in answers]
         doc_ids, tokens = ngram_postings(rows.expanded + self.answers,
                                          np.concatenate((rows.entry_index,
                                                          np.arange(len(kb.entries)))))
@@ -119,16 +122,20 @@ class LexicalRanker(Ranker):
                  if row != without]
         return np.concatenate(parts + [char_ngrams(self.answers[entry_index])])
 
+    def expand(self, query: str) -> str:
+        """Homophone typos corrected, then canonical terms of synonyms appended."""
+        return self.kb.synonyms.expand(self.homophones.correct(query))
+
     def coverage(self, query: str, entry_id: str, exclude: int | None = None) -> float:
         entry_index = self.position[entry_id]
-        terms = char_ngrams(self.kb.synonyms.expand(query))
+        terms = char_ngrams(self.expand(query))
         if exclude is not None and self.rows.entry_of[exclude] == entry_index:
             return self.index.covered(terms, self.document(entry_index, without=exclude))
         return self.index.covered(terms, entry_index)
 
     def bm25(self, query: str, exclude: int | None = None) -> np.ndarray:
         """BM25 / log(1 + the query's idf mass), squashed to [0, 1)."""
-        terms = char_ngrams(self.kb.synonyms.expand(query))
+        terms = char_ngrams(self.expand(query))
         raw, mass = self.index.scores(terms)
         if exclude is not None:
             entry = self.rows.entry_of[exclude]
@@ -166,7 +173,7 @@ class SemanticRanker(LexicalRanker):
         self.matrix = encoder.embed_many(self.rows.expanded)
 
     def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
-        cosine = self.matrix @ self.encoder.embed(self.kb.synonyms.expand(query))
+        cosine = self.matrix @ self.encoder.embed(self.expand(query))
         if exclude is not None:
             cosine[exclude] = -1.0
         lexical, closest = super().scored(query, exclude)

