@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.i18n import cli_lang, t
+from .texts import cli_lang, t
 
 from .calibration import calibration_path, read_calibration
 from .guide import parse_guide

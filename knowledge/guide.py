@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bot.i18n import cli_lang, t
+from .texts import cli_lang, t
 
 from .problems import Problem
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.i18n import cli_lang, t
+from .texts import cli_lang, t
 
 from .model import Entry, KnowledgeBase
 from .normalize import normalize
