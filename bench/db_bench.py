@@ -36,16 +36,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from bench.db_seed import NEEDS, Plan, seeded_engine  # noqa: E402
 from bench.matcher_bench import percentile  # noqa: E402
-from bot.config import CalendarSettings, StaffSettings  # noqa: E402
-from bot.contacts import ContactRepository  # noqa: E402
-from bot.periods import Period, parse_period  # noqa: E402
+from bot.foundation.settings import CalendarSettings, StaffSettings  # noqa: E402
+from bot.requests.contacts import ContactRepository  # noqa: E402
+from bot.foundation.periods import Period, parse_period  # noqa: E402
 from bot.reports.ledger import ledger_rows  # noqa: E402
 from bot.reports.stats import collect  # noqa: E402
-from bot.staff import StaffDirectory  # noqa: E402
-from bot.ticket_rules import CATEGORIES  # noqa: E402
-from bot.ticket_views import TicketViews  # noqa: E402
-from bot.tickets import TicketService  # noqa: E402
-from bot.workcalendar import WorkCalendar  # noqa: E402
+from bot.requests.staff_directory import StaffDirectory  # noqa: E402
+from bot.requests.ticket_rules import CATEGORIES  # noqa: E402
+from bot.requests.ticket_views import TicketViews  # noqa: E402
+from bot.requests.tickets import TicketService  # noqa: E402
+from bot.foundation.workcalendar import WorkCalendar  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 
 PG_URL = os.environ.get("SME_BENCH_PG_URL",

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.ticket_rules import CATEGORIES, PRIORITIES
+from bot.requests.ticket_rules import CATEGORIES, PRIORITIES
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import (

@@ -37,7 +37,7 @@ SIZES = [2_000, 10_000, 30_000]  # asks in a month: a quiet, a busy and a very b
 def bases() -> list[str]:
     texts = [p for e in load_knowledge_base(BUNDLED_DIR).entries for p in e.phrasings]
     for part in "abc":
-        data = yaml.safe_load((REPO / "tests" / "eval" / f"devset_{part}.yaml").read_text("utf-8"))
+        data = yaml.safe_load((REPO / "tests" / "eval" / "dev" / f"legacy_{part}.yaml").read_text("utf-8"))
         texts += [item["q"] for item in data.get("in_scope", [])]
         texts += [str(q) for q in data.get("out_of_scope", []) or []]
     return sorted({normalize(t) for t in texts if len(normalize(t)) >= 4})

@@ -61,19 +61,16 @@ def synthetic_kb(n_entries: int = SYNTH_ENTRIES, per_entry: int = SYNTH_PHRASING
 
 def queries_for(kb, pool, n: int = 2000) -> list[str]:
     rng = random.Random(11)
-    devset = REPO / "tests" / "eval" / "devset.yaml"
-    questions = []
-    if devset.exists():
-        import yaml
+    from knowledge.evaluation import EVAL_DIR, load_questions
 
-        data = yaml.safe_load(devset.read_text(encoding="utf-8"))
-        questions = [item["q"] for item in data["in_scope"]] + list(data["out_of_scope"])
+    dev = EVAL_DIR / "dev"
+    questions = [q.text for q in load_questions(dev)] if dev.is_dir() else []
     questions += rng.sample(pool, min(len(pool), n))
     return (questions * (n // max(len(questions), 1) + 1))[:n]
 
 
 def measure_matcher(which: str, semantic: bool) -> dict:
-    from knowledge.decision import DEFAULT_THRESHOLDS, decide
+    from knowledge.decision import DEFAULT_MODELS, decide
     from knowledge.normalize import normalize
     from knowledge.ranking import LexicalRanker, Phrasings, SemanticRanker
 
@@ -109,16 +106,21 @@ def measure_matcher(which: str, semantic: bool) -> dict:
     else:
         ranker = LexicalRanker(kb, phrasings)
     build = time.perf_counter() - started
-    th = DEFAULT_THRESHOLDS[ranker.name]
+    model = DEFAULT_MODELS[ranker.name]
+
+    def match(question: str) -> None:
+        query = normalize(question)
+        ranked = ranker.rank(query, limit=3)
+        decide(query, ranked, ranker.coverage(query, ranked[0].entry.id), model)
+
     questions = queries_for(kb, pool, 300 if semantic else 2000)
     for q in questions[:20]:
-        decide(q, ranker.rank(normalize(q)), th)
+        match(q)
     normalize.cache_clear()
     latencies = []
     for q in questions:
         t0 = time.perf_counter()
-        query = normalize(q)
-        decide(query, ranker.rank(query, limit=3), th)
+        match(q)
         latencies.append((time.perf_counter() - t0) * 1000)
     return {
         "kb": which, "path": ranker.name, "entries": len(kb.entries), "phrasings": len(phrasings),

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from .config import ConfigError, Settings, load_settings
-from .i18n import cli_lang, t
-from .logs import configure_logging
+from .foundation.settings import ConfigError, Settings, load_settings
+from .foundation.i18n import cli_lang, t
+from .foundation.logs import configure_logging
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -146,7 +146,7 @@ def _reply_json(reply) -> dict:
 
 
 def _reply_text(reply, lang: str, max_chars: int) -> str:
-    from .answer_text import render_entry
+    from .answering.answer_text import render_entry
 
     if reply.problem:
         return t(f"reply.{reply.problem.value}", lang, max=max_chars)
@@ -161,7 +161,7 @@ def _reply_text(reply, lang: str, max_chars: int) -> str:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.service import KnowledgeService
 
-    from .assistant import Assistant
+    from .answering.assistant import Assistant
 
     if not args.question:
         print(t("cli.no_question", cli_lang()), file=sys.stderr)
@@ -215,9 +215,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade
 
-    from .periods import PeriodError, parse_period
+    from .foundation.periods import PeriodError, parse_period
     from .reports.export import export_ledger, file_name
-    from .workcalendar import WorkCalendar
+    from .foundation.workcalendar import WorkCalendar
 
     calendar = WorkCalendar(settings.calendar)
     try:
@@ -246,8 +246,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     # The conversation is the output here: routine log lines would interleave with it.
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
-    from .console import run_console
-    from .services import running_services
+    from .channels.console_chat import run_console
+    from .app.services import running_services
 
     async def run() -> None:
         async with running_services(settings) as services:
@@ -262,7 +262,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram.token is None:
         print(t("cli.no_token", cli_lang()), file=sys.stderr)
         return 2
-    from .telegram_runner import run_polling
+    from .channels.telegram_runner import run_polling
 
     print(t("cli.telegram_polling", cli_lang()))
     return run_polling(settings)
@@ -276,7 +276,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram.webhook_secret is None:
         print(t("cli.no_webhook_secret", cli_lang()), file=sys.stderr)
         return 2
-    from .telegram_runner import run_webhook
+    from .channels.telegram_runner import run_webhook
 
     print(t("cli.telegram_webhook", cli_lang(), host=settings.web.host, port=settings.web.port))
     return run_webhook(settings)

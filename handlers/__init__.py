@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from telegram.ext import Application, MessageHandler, filters
 
-from . import broadcasts, enterprise, intake, staff, subscriptions
+from .answering import enterprise_handlers as enterprise
+from .outreach import broadcast_handlers as broadcasts, subscription_handlers as subscriptions
+from .requests import intake_handlers as intake, staff_handlers as staff
 
 
 def register(application: Application, staff_chat_id: int | None) -> None:

@@ -12,7 +12,7 @@ from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
-from bot.i18n import t
+from .texts import t
 
 from .importer import dump_yaml
 from .loader import STAFF_FILE, check_directory

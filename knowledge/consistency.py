@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from bot.i18n import cli_lang, t
+from .texts import cli_lang, t
 
 from .calibration import calibration_path, read_calibration
 from .freshness import freshness_problems
@@ -17,7 +17,6 @@ from .loader import check_directory
 from .model import KnowledgeBase
 from .problems import Problem
 from .referral import referral_problems
-from .texts import kt
 
 
 def guide_problems(kb: KnowledgeBase, guide_dir: Path, lang: str) -> list[Problem]:
@@ -47,7 +46,7 @@ def guide_problems(kb: KnowledgeBase, guide_dir: Path, lang: str) -> list[Proble
 def print_warnings(warnings: list[Problem]) -> None:
     """Default for `check_all(warn=…)`: the warnings on stderr, like the problems."""
     if warnings:
-        print(kt("warnings", cli_lang(), count=len(warnings)), file=sys.stderr)
+        print(t("check.warnings", cli_lang(), count=len(warnings)), file=sys.stderr)
         for warning in warnings:
             print(f"  {warning}", file=sys.stderr)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .model import Entry, KnowledgeBase
 from .problems import Problem
-from .texts import kt
+from .texts import t
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,11 @@ def freshness_problems(kb: KnowledgeBase, today: date, lang: str = "zh-CN"
     errors, warnings = [], []
     for entry in kb.entries:
         if entry.valid_until is not None and entry.valid_until < today:
-            errors.append(Problem(entry.file, entry.line, kt(
-                "past_valid_until", lang, id=entry.id, date=entry.valid_until.isoformat())))
+            errors.append(Problem(entry.file, entry.line, t(
+                "check.past_valid_until", lang, id=entry.id,
+                date=entry.valid_until.isoformat())))
         if entry.review_by is not None and entry.review_by < today:
-            warnings.append(Problem(entry.file, entry.line, kt(
-                "past_review_by", lang, id=entry.id, date=entry.review_by.isoformat(),
+            warnings.append(Problem(entry.file, entry.line, t(
+                "check.past_review_by", lang, id=entry.id, date=entry.review_by.isoformat(),
                 days=(today - entry.review_by).days)))
     return errors, warnings

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bot.i18n import cli_lang, t
+from .texts import cli_lang, t
 
 from .problems import Problem
-from .texts import kt
 
 HEADING_RE = re.compile(r"^##\s+(?P<question>.+?)\s*\{#(?P<id>[^}]*)\}\s*$")
 FIELD_RE = re.compile(
@@ -115,12 +114,12 @@ def parse_chapter(path: Path, lang: str | None = None) -> tuple[Chapter | None, 
                 if value in RISK_VALUES:
                     current.risk = RISK_VALUES[value]
                 else:
-                    problems.append(Problem(path, number, kt("guide_bad_risk", lang, value=value)))
+                    problems.append(Problem(path, number, t("check.guide_bad_risk", lang, value=value)))
             elif field_key in DATE_FIELDS:
                 try:
                     setattr(current, DATE_FIELDS[field_key], date.fromisoformat(value))
                 except ValueError:
-                    problems.append(Problem(path, number, kt("bad_field_date", lang,
+                    problems.append(Problem(path, number, t("check.bad_field_date", lang,
                                                              field=field_key, value=value)))
             elif value:
                 current.alternates.append(value)

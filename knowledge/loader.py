@@ -14,13 +14,12 @@ from typing import Any
 
 import yaml
 
-from bot.i18n import cli_lang, t
+from .texts import cli_lang, t
 
 from .model import Entry, KnowledgeBase
 from .normalize import normalize
 from .problems import KnowledgeBaseError, Problem, yaml_error_problem
 from .synonyms import load_synonyms
-from .texts import kt
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = ("id", "question", "answer", "source", "updated", "category")
@@ -104,14 +103,14 @@ def _parse_markers(raw: dict, bad, lang: str) -> dict[str, Any]:
         if isinstance(risk, str) and risk.strip() in RISK_LEVELS:
             markers["risk"] = risk.strip()
         else:
-            bad("risk", kt("bad_risk", lang, value=risk))
+            bad("risk", t("check.bad_risk", lang, value=risk))
     for key in ("valid_until", "review_by"):
         value = raw.get(key)
         if value is None:
             continue
         parsed = _as_date(value)
         if parsed is None:
-            bad(key, kt("bad_field_date", lang, field=key, value=value))
+            bad(key, t("check.bad_field_date", lang, field=key, value=value))
         markers[key] = parsed
     return markers
 

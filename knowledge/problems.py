@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.i18n import cli_lang, t
+from .texts import cli_lang, t
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .model import Entry, KnowledgeBase
 from .problems import Problem
-from .texts import kt
+from .texts import t
 
 # Whom an enterprise can ask, by the words an answer uses for them. Order: the ones the
 # issue names first; a new target is added here and in the README at the same time.
@@ -40,6 +40,6 @@ def needs_referral(entry: Entry) -> bool:
 def referral_problems(kb: KnowledgeBase, lang: str) -> list[Problem]:
     """`kb check`: every high-risk entry carries a referral line."""
     targets = "、".join(REFERRAL_TARGETS)
-    return [Problem(entry.file, entry.line, kt("referral_missing", lang, id=entry.id,
+    return [Problem(entry.file, entry.line, t("check.referral_missing", lang, id=entry.id,
                                                 targets=targets))
             for entry in kb.entries if needs_referral(entry)]

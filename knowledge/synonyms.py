@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from .normalize import normalize
-from bot.i18n import cli_lang, t
+from .texts import cli_lang, t
 
 from .problems import Problem, yaml_error_problem
 

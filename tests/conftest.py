@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.foundation.settings import Settings, load_settings
 from tests import databases
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"

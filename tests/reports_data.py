@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.privacy import erase_contact
+from bot.app.privacy import erase_contact
 from storage.models import Contact, EnterpriseProfile, QuestionLog, Ticket
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -17,8 +17,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
-from ..i18n import t  # noqa: E402
-from ..ticket_views import category_label  # noqa: E402
+from ..foundation.i18n import t  # noqa: E402
+from ..requests.ticket_views import category_label  # noqa: E402
 from .stats import Stats  # noqa: E402
 
 FONT_FAMILY = "Noto Sans CJK SC"

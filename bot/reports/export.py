@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ..periods import Period
-from ..workcalendar import WorkCalendar
+from ..foundation.periods import Period
+from ..foundation.workcalendar import WorkCalendar
 from .ledger import ledger_rows
 from .sheets import WRITERS
 from .stats import collect

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from storage.models import EnterpriseProfile, Ticket, aware
 
-from ..i18n import t
-from ..periods import Period
-from ..ticket_views import category_label, status_label
-from ..workcalendar import WorkCalendar
+from ..foundation.i18n import t
+from ..foundation.periods import Period
+from ..requests.ticket_views import category_label, status_label
+from ..foundation.workcalendar import WorkCalendar
 from .stats import FINISHED_AT, within
 from .worktime import epoch, working_hours
 

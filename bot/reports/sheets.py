@@ -13,8 +13,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from ..i18n import t
-from ..ticket_views import category_label, status_label
+from ..foundation.i18n import t
+from ..requests.ticket_views import category_label, status_label
 from .ledger import LedgerRow
 from .stats import Stats
 

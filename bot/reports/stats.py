@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import QuestionLog, Ticket
 
-from ..periods import Period
-from ..ticket_rules import Status
-from ..workcalendar import WorkCalendar
+from ..foundation.periods import Period
+from ..requests.ticket_rules import Status
+from ..foundation.workcalendar import WorkCalendar
 from .worktime import epoch_array, epoch_list, working_hours
 
 DONE = (Status.RESOLVED, Status.CLOSED)

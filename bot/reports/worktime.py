@@ -17,7 +17,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import aware
 
-from ..workcalendar import WorkCalendar
+from ..foundation.workcalendar import WorkCalendar
 
 
 def epoch(values: Iterable[datetime | None]) -> np.ndarray:

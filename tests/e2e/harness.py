@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-from bot.config import Settings, load_settings
-from bot.services import Services, running_services
-from bot.telegram_runner import polling, webhook_server
+from bot.foundation.settings import Settings, load_settings
+from bot.app.services import Services, running_services
+from bot.channels.telegram_runner import polling, webhook_server
 from tests.databases import database_url
 from tests.fakebot import FakeBotAPI, builders as b, running_fake
 

@@ -4,7 +4,7 @@ Each test here fails when its rule is taken out of the code (checked by disablin
 """
 from sqlalchemy import select
 
-from bot.i18n import t
+from bot.foundation.i18n import t
 from storage.models import StaffAction
 from tests.e2e.harness import (
     AGENT_A, CLERK, OUTSIDER, OWNER, STAFF_GROUP, SUPERVISOR, file_request, world,

@@ -1,7 +1,7 @@
 """Subscriptions and broadcasts through the real Application and the fake Bot API."""
 from sqlalchemy import select
 
-from bot.subscriptions import Subscriptions
+from bot.outreach.subscriptions import Subscriptions
 from storage.models import Broadcast, OutboxMessage, Subscription
 from tests.e2e.harness import AGENT_A, CLERK, OWNER, STAFF_GROUP, SUPERVISOR, world
 from tests.fakebot import blocked, builders as b

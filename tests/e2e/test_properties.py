@@ -21,8 +21,8 @@ from typing import TypeVar
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot.i18n import t
-from bot.validators import (
+from bot.foundation.i18n import t
+from bot.requests.validators import (
     ValidationError, validate_company_name, validate_credit_code, validate_person_name,
     validate_phone,
 )

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scheduler import run_due
+from bot.app.scheduler import run_due
 from tests.e2e.harness import AGENT_A, OUTSIDER, OWNER, STAFF_GROUP, SUPERVISOR, world
 from tests.e2e.test_staff_flow import card_id
 

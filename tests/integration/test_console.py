@@ -1,5 +1,5 @@
-from bot.console import run_console
-from bot.services import running_services
+from bot.channels.console_chat import run_console
+from bot.app.services import running_services
 
 
 async def lines(*items):

@@ -1,8 +1,8 @@
 """Subscriptions and broadcasts in the terminal: the same core as on Telegram."""
 from sqlalchemy import func, select
 
-from bot.console import run_console
-from bot.services import running_services
+from bot.channels.console_chat import run_console
+from bot.app.services import running_services
 from storage.models import Broadcast, EnterpriseProfile, OutboxMessage, Subscription
 
 

@@ -4,10 +4,10 @@ from sqlalchemy import func, select
 
 from bench.db_bench import measure, product_calls
 from bench.db_seed import Plan, seeded_engine
-from bot.config import StaffSettings
-from bot.staff import StaffDirectory
-from bot.ticket_views import TicketViews
-from bot.tickets import TicketService
+from bot.foundation.settings import StaffSettings
+from bot.requests.staff_directory import StaffDirectory
+from bot.requests.ticket_views import TicketViews
+from bot.requests.tickets import TicketService
 from storage.db import session_factory
 from storage.models import (
     Contact, EnterpriseProfile, QuestionLog, Ticket, TicketEvent, TicketMessage,

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from bot.contacts import Identity
-from bot.gate import Gate
-from bot.tickets import Content
-from bot.services import running_services
+from bot.requests.contacts import Identity
+from bot.requests.admission import Gate
+from bot.requests.tickets import Content
+from bot.app.services import running_services
 from storage.inbound import InboundStore
 from storage.models import (
     Contact, InboundUpdate, OutboxMessage, QuestionLog, Ticket, TicketEvent, TicketMessage, utcnow)
@@ -124,7 +124,7 @@ async def test_a_cancelled_caller_does_not_disturb_the_others(settings, cancelle
 
 
 async def test_a_contact_created_meanwhile_is_read_not_created_twice(settings, monkeypatch):
-    import bot.contacts as contacts_module
+    import bot.requests.contacts as contacts_module
 
     async with running_services(settings) as services:
         first = await services.contacts.ensure("telegram", "42", "42", "先来的")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.leadership import LeaseStore, Leadership
+from bot.app.leadership import LeaseStore, Leadership
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from bot.question_review import ReviewQuestion, build_groups
-from bot.services import running_services
-from bot.staff import Actor, Role
-from bot.staff_commands import run_command
+from bot.answering.question_review import ReviewQuestion, build_groups
+from bot.app.services import running_services
+from bot.requests.staff_directory import Actor, Role
+from bot.app.staff_commands import run_command
 from knowledge.loader import STAFF_FILE
 from storage.models import QuestionLog
 
@@ -162,7 +162,7 @@ async def test_long_listings_are_paged_with_stable_numbers(settings):
 
 
 async def test_only_the_newest_questions_are_grouped_beyond_the_cap(settings, monkeypatch):
-    monkeypatch.setattr("bot.question_review.MAX_QUESTIONS", 2)
+    monkeypatch.setattr("bot.answering.question_review.MAX_QUESTIONS", 2)
     async with running_services(settings) as services:
         await ask(services, "可以开发票吗", "注册商标", "出口退税")
         text = (await command(services, AGENT, "/unanswered")).text

@@ -14,14 +14,14 @@ import openpyxl
 import pytest
 from sqlalchemy import event, select
 
-from bot.config import load_settings
-from bot.console import run_console
-from bot.periods import parse_period
+from bot.foundation.settings import load_settings
+from bot.channels.console_chat import run_console
+from bot.foundation.periods import parse_period
 from bot.reports.ledger import ledger_rows
 from bot.reports.stats import bucket_starts, collect
-from bot.services import running_services
-from bot.staff import Actor, Role
-from bot.staff_commands import run_command
+from bot.app.services import running_services
+from bot.requests.staff_directory import Actor, Role
+from bot.app.staff_commands import run_command
 from storage.models import StaffAction
 from tests.reports_data import EXPECTED, FORMULA, TZ, seed
 

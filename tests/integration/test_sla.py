@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.console import run_console
-from bot.messages import STAFF_CHAT, Outgoing
-from bot.scheduler import run_due
-from bot.services import running_services
-from bot.staff import Actor, Role
-from bot.ticket_rules import Status
-from bot.tickets import Content
+from bot.channels.console_chat import run_console
+from bot.delivery.outgoing import STAFF_CHAT, Outgoing
+from bot.app.scheduler import run_due
+from bot.app.services import running_services
+from bot.requests.staff_directory import Actor, Role
+from bot.requests.ticket_rules import Status
+from bot.requests.tickets import Content
 from storage.models import OutboxMessage, Ticket, TicketEvent
 
 CST = ZoneInfo("Asia/Shanghai")

@@ -1,4 +1,4 @@
-from bot.services import running_services
+from bot.app.services import running_services
 from storage.db import create_engine
 from tests.databases import sqlite_only
 

@@ -5,14 +5,14 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.config import StaffSettings
-from bot.contacts import ContactRepository
-from bot.messages import Outgoing
-from bot.outbox import Delivered, OutboxSender
-from bot.staff import StaffDirectory
-from bot.ticket_views import TicketViews
-from bot.ticket_rules import Status
-from bot.tickets import Content, TicketService
+from bot.foundation.settings import StaffSettings
+from bot.requests.contacts import ContactRepository
+from bot.delivery.outgoing import Outgoing
+from bot.delivery.outbox import Delivered, OutboxSender
+from bot.requests.staff_directory import StaffDirectory
+from bot.requests.ticket_views import TicketViews
+from bot.requests.ticket_rules import Status
+from bot.requests.tickets import Content, TicketService
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import OutboxMessage, TicketEvent
@@ -140,7 +140,7 @@ async def test_agents_cannot_touch_others_tickets_or_assign(world):
 
 async def test_failed_delivery_is_retried_then_sent(world):
     service, sender, transport, staff, enterprise, sessions = world
-    from bot.outbox import RetryLater
+    from bot.delivery.outbox import RetryLater
 
     calls = {"n": 0}
     original = transport.send
@@ -167,7 +167,7 @@ async def test_failed_delivery_is_retried_then_sent(world):
 
 async def test_blocked_enterprise_is_marked_and_staff_are_told(world):
     service, sender, transport, staff, enterprise, sessions = world
-    from bot.outbox import Unreachable
+    from bot.delivery.outbox import Unreachable
 
     original = transport.send
 
@@ -189,7 +189,7 @@ async def test_blocked_enterprise_is_marked_and_staff_are_told(world):
 
 async def test_staff_group_migration_moves_the_sender(world):
     service, sender, transport, staff, enterprise, sessions = world
-    from bot.outbox import Migrated
+    from bot.delivery.outbox import Migrated
 
     original = transport.send
 

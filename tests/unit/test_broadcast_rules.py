@@ -1,9 +1,9 @@
 """Broadcast rules without a database: staff HTML, the segment syntax, the topic picker."""
 import pytest
 
-from bot.broadcast_segment import Segment, SegmentError, parse
-from bot.safe_html import sanitize
-from bot.subscriptions import pressed, stored_form, topics_of, typed_choice
+from bot.outreach.broadcast_segment import Segment, SegmentError, parse
+from bot.delivery.safe_html import sanitize
+from bot.outreach.subscriptions import pressed, stored_form, topics_of, typed_choice
 
 
 @pytest.mark.parametrize("typed, shown", [

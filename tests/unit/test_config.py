@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.foundation.settings import ConfigError, Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_malformed_file_names_the_line(tmp_path):
 def test_logs_redact_secrets_and_phone_numbers():
     import logging
 
-    from bot.logs import Redactor
+    from bot.foundation.logs import Redactor
 
     record = logging.LogRecord("x", logging.INFO, __file__, 1,
                                "url https://api/bot%s/send to %s", ("123:abc", "13800138000"), None)

@@ -1,4 +1,4 @@
-from bot.flood import FloodGuard, Verdict
+from bot.delivery.flood_guard import FloodGuard, Verdict
 
 
 def test_burst_gets_one_notice_then_drops_and_recovers():

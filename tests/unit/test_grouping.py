@@ -75,7 +75,7 @@ def test_prefix_filtering_finds_exactly_what_comparing_everything_finds(counts):
 def development_questions() -> list[str]:
     found = []
     for part in "abc":
-        data = yaml.safe_load((EVAL / f"devset_{part}.yaml").read_text(encoding="utf-8"))
+        data = yaml.safe_load((EVAL / "dev" / f"legacy_{part}.yaml").read_text(encoding="utf-8"))
         found += [normalize(item["q"]) for item in data["in_scope"]]
     return sorted(set(found))
 

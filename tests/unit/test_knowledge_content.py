@@ -116,7 +116,7 @@ def test_unconfirmed_facts_are_said_to_be_unconfirmed(kb):
 
 # ---- the bot's commands and request categories, as the locale file names them ---------------
 
-LOCALE = yaml.safe_load((REPO / "bot" / "locales" / "zh-CN.yaml").read_text(encoding="utf-8"))
+LOCALE = yaml.safe_load((REPO / "bot" / "foundation" / "locales" / "zh-CN.yaml").read_text(encoding="utf-8"))
 COMMANDS = {f"/{name}" for name in LOCALE["commands"]}
 CATEGORIES = set(LOCALE["category"].values())
 CATEGORY_RE = re.compile(r"选(?:择)?((?:“[^”]+”(?:或|、)?)+)")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant, InputProblem
+from bot.answering.assistant import Assistant, InputProblem
 from knowledge.calibration import read_calibration
 from knowledge.decision import Decision, DecisionModel, decide
 from knowledge.loader import load_knowledge_base

@@ -1,4 +1,4 @@
-from bot.pacing import BULK_BURST, Limits, Pacer
+from bot.delivery.pacing import BULK_BURST, Limits, Pacer
 
 
 def make(**limits):

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.periods import PeriodError, parse_period
+from bot.foundation.periods import PeriodError, parse_period
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 27)  # a Friday

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.render import (
+from handlers.delivery.telegram_html import (
     decode_callback, encode_callback, escape, split_html, visible_length,
 )
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot.validators import (
+from bot.requests.validators import (
     CREDIT_CODE_CHARS, ValidationError, credit_code_check_char, mask_phone,
     validate_company_name, validate_credit_code, validate_person_name, validate_phone,
 )

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import CalendarSettings, SlaSettings
-from bot.sla import SlaPolicy
-from bot.workcalendar import WorkCalendar
+from bot.foundation.settings import CalendarSettings, SlaSettings
+from bot.requests.sla import SlaPolicy
+from bot.foundation.workcalendar import WorkCalendar
 
 CST = ZoneInfo("Asia/Shanghai")
 HOUR = 3600

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.config import CalendarSettings
+from bot.foundation.settings import CalendarSettings
 from bot.reports.worktime import epoch, working_hours as hours_of
-from bot.workcalendar import WorkCalendar
+from bot.foundation.workcalendar import WorkCalendar
 
 SHANGHAI = WorkCalendar(CalendarSettings(holidays=[date(2026, 10, 1), date(2026, 10, 2)],
                                          makeup_workdays=[date(2026, 10, 10)]))

@@ -1,0 +1,145 @@
+"""Staff commands as text in, `CommandResult` out: shared by the Telegram staff group and the
+terminal. Every command is checked against its role and written to the audit log."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ..requests import audit
+from .broadcast_commands import COMMANDS as BROADCAST_COMMANDS
+from .command_types import CommandResult, StaffCommand, number
+from ..foundation.i18n import t
+from ..delivery.outgoing import esc
+from .report_commands import COMMANDS as REPORT_COMMANDS
+from .review_commands import COMMANDS as REVIEW_COMMANDS
+from .services import Services
+from ..requests.sla_views import time_left
+from ..requests.staff_directory import Actor, Role
+from ..requests.ticket_views import category_label, status_label
+from ..requests.tickets import Content, Outcome
+
+log = logging.getLogger(__name__)
+LANG = "zh-CN"
+NEEDS_TEXT = {"assign", "reply", "note", "transfer", "priority"}
+DONE = {"take": "done.claimed", "claim": "done.claimed", "assign": "done.assigned",
+        "reply": "done.replied", "note": "done.noted", "resolve": "done.resolved",
+        "reopen": "done.reopened", "close": "done.closed", "transfer": "done.transferred",
+        "priority": "done.priority"}
+
+
+def outcome_text(outcome: Outcome, action: str) -> str:
+    if outcome.ok:
+        return t(DONE[action], LANG, **outcome.params)
+    return t(f"refuse.{outcome.reason}", LANG, **outcome.params)
+
+
+async def ticket_action(services: Services, actor: Actor, action: str, ticket_id: int,
+                        text: str = "") -> Outcome:
+    """One staff action on a ticket (also behind the card buttons)."""
+    tickets = services.tickets
+    run = {
+        "take": lambda: tickets.claim(ticket_id, actor),
+        "claim": lambda: tickets.claim(ticket_id, actor),
+        "assign": lambda: tickets.assign(ticket_id, actor, text.strip().lstrip("@")),
+        "reply": lambda: tickets.reply(ticket_id, actor, Content("text", text)),
+        "note": lambda: tickets.note(ticket_id, actor, text),
+        "resolve": lambda: tickets.resolve(ticket_id, actor, text),
+        "reopen": lambda: tickets.reopen(ticket_id, actor),
+        "close": lambda: tickets.close(ticket_id, actor),
+        "transfer": lambda: tickets.transfer(ticket_id, actor, text),
+        "priority": lambda: tickets.set_priority(ticket_id, actor, text.strip()),
+    }[action]
+    return await run()
+
+
+def _ticket_command(name: str):
+    async def run(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+        ticket_id = number(args[0]) if args else None
+        text = " ".join(args[1:])
+        if ticket_id is None or (name in NEEDS_TEXT and not text.strip()):
+            return CommandResult(t(f"usage.{name}", LANG), ok=False)
+        if name == "ticket":
+            return CommandResult(await details(services, ticket_id), ticket_id=ticket_id)
+        outcome = await ticket_action(services, actor, name, ticket_id, text)
+        return CommandResult(outcome_text(outcome, name), ticket_id=ticket_id, ok=outcome.ok)
+    return run
+
+
+async def _queue(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    return CommandResult(listing(await services.tickets.queue(), "staff.queue"))
+
+
+async def _mine(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    return CommandResult(listing(await services.tickets.mine(actor), "staff.mine"))
+
+
+async def _reload(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    result = await asyncio.to_thread(services.knowledge.reload)
+    if result.ok:
+        return CommandResult(t("staff.reloaded", LANG, entries=result.entries))
+    problems = "\n".join(esc(str(p)) for p in result.problems[:10])
+    return CommandResult(t("staff.reload_failed", LANG, entries=result.entries,
+                           problems=problems), ok=False)
+
+
+TICKET_COMMANDS = {
+    "queue": StaffCommand("queue", Role.AGENT, _queue),
+    "mine": StaffCommand("mine", Role.AGENT, _mine),
+    "reload": StaffCommand("reload", Role.SUPERVISOR, _reload),
+    **{name: StaffCommand(name, Role.SUPERVISOR if name == "assign" else Role.AGENT,
+                          _ticket_command(name))
+       for name in ("ticket", "take", "assign", "reply", "note", "resolve", "reopen", "close",
+                    "transfer", "priority")},
+}
+
+# The single registry: every staff command of every channel.
+REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS, **REPORT_COMMANDS, **BROADCAST_COMMANDS,
+                                     **REVIEW_COMMANDS}
+COMMANDS = tuple(REGISTRY)
+
+
+async def run_command(services: Services, actor: Actor, name: str,
+                      args: list[str]) -> CommandResult:
+    """Execute `/name args…` for a staff member: role check, the command, the audit entry."""
+    command = REGISTRY.get(name)
+    detail = " ".join(args)
+    if command is None:
+        return CommandResult(t("console.staff_help", LANG), ok=False)
+    if not actor.is_staff or actor.role < command.role:  # type: ignore[operator]
+        await audit.record(services.sessions, actor, name, "refused", detail=detail)
+        return CommandResult(t("refuse.forbidden", LANG), ok=False)
+    try:
+        result = await command.run(services, actor, args)
+    except Exception:
+        await audit.record(services.sessions, actor, name, "error", detail=detail)
+        raise
+    await audit.record(services.sessions, actor, name, "ok" if result.ok else "refused",
+                       result.ticket_id, detail)
+    return result
+
+
+def listing(tickets, key: str) -> str:
+    if not tickets:
+        return t(f"{key}_empty", LANG)
+    lines = [t("staff.line", LANG, id=tk.id, category=category_label(tk.category, LANG),
+               status=status_label(tk.status, LANG), owner=esc(tk.assignee_name or "—"),
+               priority=t(f"priority.{tk.priority}", LANG), text=esc(tk.description[:30]))
+             for tk in tickets]
+    return t(key, LANG, count=len(tickets)) + "\n" + "\n".join(lines)
+
+
+async def details(services: Services, ticket_id: int) -> str:
+    found = await services.tickets.get(ticket_id)
+    if found is None:
+        return t("refuse.no_ticket", LANG, id=ticket_id)
+    ticket, contact, profile, events, messages = found
+    delivery = await services.tickets.delivery(ticket_id)
+    lines = [services.tickets.views.card(ticket, contact, profile).text or "",
+             *time_left(ticket, services.tickets.sla, services.clock()), t("staff.history", LANG)]
+    for event in events[-15:]:
+        lines.append(t("staff.event", LANG, at=event.at.strftime("%m-%d %H:%M"),
+                       who=esc(event.actor_name or event.actor_kind), action=event.action,
+                       status=status_label(event.to_status, LANG) if event.to_status else ""))
+    lines.append(t("staff.messages", LANG, count=len(messages)))
+    lines.append(t("staff.delivery", LANG, **delivery))
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Telegram adapters of bot.outreach: broadcast previews and subscriptions."""

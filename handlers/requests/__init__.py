@@ -1,0 +1,1 @@
+"""Telegram adapters of bot.requests: the intake conversation and the staff group."""
