@@ -111,7 +111,7 @@ def measure_matcher(which: str, semantic: bool) -> dict:
     def match(question: str) -> None:
         query = normalize(question)
         ranked = ranker.rank(query, limit=3)
-        decide(query, ranked, ranker.coverage(query, ranked[0].entry.id), model)
+        decide(query, ranked, ranker.evidence(query, ranked), model)
 
     questions = queries_for(kb, pool, 300 if semantic else 2000)
     for q in questions[:20]:

@@ -82,6 +82,8 @@ def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     elif settings.knowledge.semantic != "off":
         print(t("cli.semantic_missing", cli_lang()))
     results = {}
+    if encoder is not None and questions:  # embedded once, cached beside the phrasings
+        encoder.embed_many([rankers[0].expand(normalize(q.text)) for q in questions])
     for ranker in rankers:
         train = (examples(questions) + [Example(normalize(q), frozenset(), "near")
                                         for q in out_of_scope]

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from knowledge.decision import Decision, MatchResult
 from knowledge.model import Entry
-from knowledge.normalize import has_meaningful_text
+from knowledge.normalize import has_han, has_meaningful_text
 from knowledge.service import KnowledgeService
+from knowledge.smalltalk import SmallTalk, small_talk
 
 if TYPE_CHECKING:  # the command-line `ask` must start fast: no database modules
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,8 @@ class Reply:
     result: MatchResult | None = None
     problem: InputProblem | None = None
     question_id: int | None = None
+    small_talk: SmallTalk | None = None  # a greeting, thanks, a bare number: not a question
+    foreign: bool = False  # no Chinese and no sure answer: say that answers are in Chinese
 
     @property
     def decision(self) -> Decision | None:
@@ -47,6 +50,11 @@ class Reply:
     @property
     def suggestions(self) -> list[Entry]:
         return [c.entry for c in self.result.suggestions] if self.result else []
+
+    @property
+    def related(self) -> list[Entry]:
+        """Entries scoring close behind a direct answer, offered under it."""
+        return [c.entry for c in self.result.related] if self.result else []
 
 
 def check_question(text: str, max_chars: int) -> InputProblem | None:
@@ -65,11 +73,21 @@ class Assistant:
         self.max_question_chars = max_question_chars
 
     def answer_only(self, text: str) -> Reply:
-        """Match without logging (the `ask` command line tool)."""
+        """Match without logging (the `ask` command line tool). Input that is not a question
+        (refused, or small talk) gets no match and is never logged."""
         problem = check_question(text, self.max_question_chars)
         if problem:
             return Reply(text, problem=problem)
-        return Reply(text, self.knowledge.matcher.match(text))
+        kind = small_talk(text)
+        if kind is not None:
+            return Reply(text, small_talk=kind)
+        result = self.knowledge.matcher.match(text)
+        if not has_han(text) and result.decision is not Decision.ANSWERED:
+            # The guide is Chinese: a foreign question it does not surely answer gets no
+            # suggestions picked by shared letters, but the offer of a person.
+            return Reply(text, replace(result, decision=Decision.NO_ANSWER,
+                                       candidates=result.candidates[:1]), foreign=True)
+        return Reply(text, result)
 
     async def ask(self, text: str, *, channel: str, user_ref: str | None, lang: str,
                   contact_id: int | None = None,

@@ -15,11 +15,13 @@ from knowledge.decision import Decision
 from knowledge.model import Entry
 
 from . import console_subscribe
+from ..answering import answer_views
 from ..answering.answer_text import render_entry
 from ..answering.assistant import Reply
 from ..app.command_types import number
 from ..requests.contacts import ProfileInput
 from ..app.handoff import hand_off
+from ..app.question_forwarding import forward_question
 from ..foundation.i18n import SUPPORTED, t
 from ..delivery.outgoing import Button, Outgoing, plain_text
 from ..delivery.outbox import Delivered
@@ -181,6 +183,7 @@ class ConsoleChat:
         self.role = "enterprise"
         self.choices: list[Entry] = []
         self.offering_none = False
+        self.forwardable: int | None = None  # the last unanswered question, for /forward
         self.intake: ConsoleIntake | None = None
         self.staff_actor = Actor("staff", "console", t("console.staff_name", "zh-CN"), Role.ADMIN)
 
@@ -260,6 +263,12 @@ class ConsoleChat:
                                self.lang)))
         elif name == "/mytickets":
             await self.my_tickets()
+        elif name == "/forward":
+            contact = await self.contact()
+            if self.forwardable is None or await forward_question(
+                    self.services, contact, self.forwardable) is None:
+                self.write(t("console.nothing_to_forward", self.lang))
+            self.forwardable = None
         elif name in ("/subscribe", "/unsubscribe"):
             await console_subscribe.command(self, name, arg)
         elif name in ("/rate", "/reopen"):
@@ -327,9 +336,9 @@ class ConsoleChat:
             return
         self.show(self.choices[number - 1])
 
-    def show(self, entry: Entry) -> None:
+    def show(self, entry: Entry, related: list[Entry] = ()) -> None:
         self.write(render_entry(entry, self.lang))
-        follow = self.assistant.follow_ups(entry)
+        follow = answer_views.linked(entry, related, self.assistant.follow_ups(entry))
         self.choices, self.offering_none = follow, False
         if follow:
             self.write(t("console.follow_ups", self.lang, items=_numbered(follow)))
@@ -346,17 +355,22 @@ class ConsoleChat:
         self.present(reply)
 
     def present(self, reply: Reply) -> None:
+        self.forwardable = None
         if reply.problem is not None:
             self.write(t(f"reply.{reply.problem.value}", self.lang,
                          max=self.assistant.max_question_chars))
+        elif reply.small_talk is not None:
+            self.write(plain_text(t(f"reply.small_talk.{reply.small_talk.value}", self.lang)))
         elif reply.decision is Decision.ANSWERED and reply.entry:
-            self.show(reply.entry)
+            self.show(reply.entry, reply.related)
         elif reply.decision is Decision.SUGGESTED:
             self.choices, self.offering_none = reply.suggestions, True
             self.write(t("console.did_you_mean", self.lang, items=_numbered(reply.suggestions)))
         else:
             self.choices, self.offering_none = [], False
-            self.write(t("reply.no_answer", self.lang))
+            self.forwardable = reply.question_id
+            self.write(t("console.not_chinese" if reply.foreign else "console.no_answer",
+                         self.lang))
 
 
 async def stdin_lines() -> AsyncIterator[str]:

@@ -11,6 +11,7 @@ from telegram.ext import (
 from bot.answering import answer_views
 from bot.answering.reply_messages import reply_messages
 from bot.app.handoff import hand_off
+from bot.app.question_forwarding import forward_question
 from bot.foundation.i18n import SUPPORTED, t
 from bot.delivery.outgoing import Button, Outgoing, esc
 from bot.requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
@@ -168,14 +169,28 @@ async def feedback_button(update: Update, context: AppContext) -> None:
         int(parts[1]), contact.external_id, contact.id, parts[2] == "1")
     await query.answer(t("tg.feedback_thanks" if ok else "tg.stale_button", contact.language))
     if ok and parts[2] == "0":
-        await send(context, contact.chat_id, answer_views.no_answer(contact.language))
+        await send(context, contact.chat_id, answer_views.no_answer(contact.language,
+                                                                    int(parts[1])))
 
 
 async def none_of_these(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     await query.answer()
-    await send(context, contact.chat_id, answer_views.no_answer(contact.language))
+    parts = decode_callback(query.data)
+    question_id = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    await send(context, contact.chat_id, answer_views.no_answer(contact.language,
+                                                                question_id or None))
+
+
+async def forward_button(update: Update, context: AppContext) -> None:
+    """"Pass to staff": the unanswered question becomes a request, its text filled in."""
+    query = update.callback_query
+    contact = await contact_of(update, context)
+    parts = decode_callback(query.data)
+    ticket = (await forward_question(context.services, contact, int(parts[1]))
+              if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) < 12 else None)
+    await query.answer(None if ticket else t("tg.stale_button", contact.language))
 
 
 async def human(update: Update, context: AppContext) -> None:
@@ -299,6 +314,7 @@ def handlers() -> list:
         CallbackQueryHandler(entry_button, pattern=r"^kb:"),
         CallbackQueryHandler(feedback_button, pattern=r"^fb:"),
         CallbackQueryHandler(none_of_these, pattern=r"^none:"),
+        CallbackQueryHandler(forward_button, pattern=r"^fwd:"),
         CallbackQueryHandler(human, pattern=r"^human$"),
         CallbackQueryHandler(end_human, pattern=r"^human:end$"),
         CallbackQueryHandler(rate_button, pattern=r"^rate:"),
