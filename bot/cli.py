@@ -133,17 +133,28 @@ def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
 def _reply_json(reply) -> dict:
     result = reply.result
     best = result.best if result else None
+    listed = lambda candidates: [{"id": c.entry.id, "question": c.entry.question,  # noqa: E731
+                                  "score": round(c.score, 4)} for c in candidates]
+    entry = reply.entry
     data = {
         "question": reply.question,
-        "matched": reply.entry is not None,
+        "matched": entry is not None,
+        "decision": reply.decision.value if reply.decision else None,
+        "confidence": round(result.confidence, 4) if result else None,
         "id": best.entry.id if best else None,
         "score": round(best.score, 4) if best else 0.0,
-        "answer": reply.entry.answer if reply.entry else None,
-        "suggestions": [{"id": c.entry.id, "question": c.entry.question,
-                         "score": round(c.score, 4)} for c in (result.suggestions if result else [])],
+        "answer": entry.answer if entry else None,
+        "source": entry.source if entry else None,
+        "updated": entry.updated.isoformat() if entry else None,
+        "related": listed(result.related if result else []),
+        "suggestions": listed(result.suggestions if result else []),
     }
     if reply.problem:
         data["error"] = reply.problem.value
+    if reply.small_talk:
+        data["small_talk"] = reply.small_talk.value
+    if reply.foreign:
+        data["foreign"] = True
     return data
 
 
@@ -171,17 +182,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     knowledge = KnowledgeService(_kb_dir(args, settings), settings.knowledge.semantic,
                                  settings.knowledge.cache_dir)
     knowledge.load()
-    assistant = Assistant(knowledge, None, settings.assistant.max_question_chars)
     lang = cli_lang()
+    if knowledge.needs_warm_up:  # the bot's matcher, not a lexical stand-in
+        print(t("cli.warming_up", lang), file=sys.stderr)
+        knowledge.warm_up()
+    assistant = Assistant(knowledge, None, settings.assistant.max_question_chars)
+    mode = knowledge.matcher.mode
     if args.question == ["-"]:
         out = sys.stdout
         for line in sys.stdin:
             reply = assistant.answer_only(line.rstrip("\n"))
-            out.write(json.dumps(_reply_json(reply), ensure_ascii=False) + "\n")
+            out.write(json.dumps({**_reply_json(reply), "mode": mode}, ensure_ascii=False) + "\n")
         return 0
     reply = assistant.answer_only(" ".join(args.question))
     if args.json:
-        print(json.dumps(_reply_json(reply), ensure_ascii=False))
+        print(json.dumps({**_reply_json(reply), "mode": mode}, ensure_ascii=False))
     else:
         print(_reply_text(reply, lang, settings.assistant.max_question_chars))
     return 0

@@ -32,6 +32,9 @@ def test_ask_json(env):
     assert data["matched"] is True and data["id"] == "labor-probation-length"
     assert data["answer"].startswith("劳动合同期限") and data["score"] > 0
     assert data["suggestions"] == [] and data["question"] == "试用期最长可以约定多久？"
+    assert data["decision"] == "answered" and 0 < data["confidence"] <= 1
+    assert data["source"].startswith("《中华人民共和国劳动合同法》") and data["updated"] == "2026-11-27"
+    assert isinstance(data["related"], list) and data["mode"] == "lexical"
 
 
 def test_ask_batch_from_stdin(env):
