@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 
 from typing import TYPE_CHECKING
@@ -33,20 +34,40 @@ class Reply:
     result: MatchResult | None = None
     problem: InputProblem | None = None
     question_id: int | None = None
+    # The matched entry's policy has ended (see `under_review`): it is not given as an answer.
+    under_review: bool = False
 
     @property
     def decision(self) -> Decision | None:
         return self.result.decision if self.result else None
 
     @property
-    def entry(self) -> Entry | None:
+    def matched(self) -> Entry | None:
+        """The entry the matcher answered with, whether or not it may be given."""
         if self.result and self.result.decision is Decision.ANSWERED and self.result.best:
             return self.result.best.entry
         return None
 
     @property
+    def entry(self) -> Entry | None:
+        """The entry given as the direct answer: none while it is under review."""
+        return None if self.under_review else self.matched
+
+    @property
     def suggestions(self) -> list[Entry]:
         return [c.entry for c in self.result.suggestions] if self.result else []
+
+
+def under_review(entry: Entry, today: date) -> bool:
+    """An entry whose policy has ended (`valid_until` passed; the day itself still counts) is
+    not given as an answer: the enterprise is told it is under review and offered staff."""
+    return entry.valid_until is not None and entry.valid_until < today
+
+
+def offers_staff(entry: Entry) -> bool:
+    """A high-risk answer depends on the facts of the case: it carries a referral line, and the
+    channel offers the hand-off to the platform's staff under it."""
+    return entry.risk == "high"
 
 
 def check_question(text: str, max_chars: int) -> InputProblem | None:
@@ -59,17 +80,24 @@ def check_question(text: str, max_chars: int) -> InputProblem | None:
 
 class Assistant:
     def __init__(self, knowledge: KnowledgeService, questions: "QuestionLogRepository | None",
-                 max_question_chars: int) -> None:
+                 max_question_chars: int, today: Callable[[], date] = date.today) -> None:
         self.knowledge = knowledge
         self.questions = questions
         self.max_question_chars = max_question_chars
+        self.today = today  # the local date: the services pass their clock, in the local zone
 
     def answer_only(self, text: str) -> Reply:
         """Match without logging (the `ask` command line tool)."""
         problem = check_question(text, self.max_question_chars)
         if problem:
             return Reply(text, problem=problem)
-        return Reply(text, self.knowledge.matcher.match(text))
+        reply = Reply(text, self.knowledge.matcher.match(text))
+        if reply.matched is not None and self.under_review(reply.matched):
+            return replace(reply, under_review=True)
+        return reply
+
+    def under_review(self, entry: Entry) -> bool:
+        return under_review(entry, self.today())
 
     async def ask(self, text: str, *, channel: str, user_ref: str | None, lang: str,
                   contact_id: int | None = None,

@@ -15,7 +15,7 @@ from knowledge.decision import Decision
 from knowledge.model import Entry
 
 from . import console_subscribe
-from ..answering.answer_text import render_entry
+from ..answering.answer_text import render_entry, render_under_review
 from ..answering.assistant import Reply
 from ..app.command_types import number
 from ..requests.contacts import ProfileInput
@@ -328,6 +328,10 @@ class ConsoleChat:
         self.show(self.choices[number - 1])
 
     def show(self, entry: Entry) -> None:
+        if self.assistant.under_review(entry):
+            self.choices, self.offering_none = [], False
+            self.write(render_under_review(entry, self.lang))
+            return
         self.write(render_entry(entry, self.lang))
         follow = self.assistant.follow_ups(entry)
         self.choices, self.offering_none = follow, False
@@ -349,8 +353,8 @@ class ConsoleChat:
         if reply.problem is not None:
             self.write(t(f"reply.{reply.problem.value}", self.lang,
                          max=self.assistant.max_question_chars))
-        elif reply.decision is Decision.ANSWERED and reply.entry:
-            self.show(reply.entry)
+        elif reply.matched:  # an answer, or the entry flagged as under review
+            self.show(reply.matched)
         elif reply.decision is Decision.SUGGESTED:
             self.choices, self.offering_none = reply.suggestions, True
             self.write(t("console.did_you_mean", self.lang, items=_numbered(reply.suggestions)))
