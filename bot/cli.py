@@ -325,6 +325,8 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _days(text: str) -> int:
+    """A horizon for `kb status` (kb_status.HORIZON_DAYS and MAX_DAYS are written out here: the
+    parser is built for every command and must not import the knowledge modules)."""
     if not (text.isdecimal() and 1 <= int(text) <= 3660):
         raise argparse.ArgumentTypeError(t("cli.bad_days", cli_lang(), value=text))
     return int(text)

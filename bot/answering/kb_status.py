@@ -12,6 +12,7 @@ from ..delivery.outgoing import esc
 from ..foundation.i18n import t
 
 HORIZON_DAYS = 90  # what expires or falls due for review within this many days is listed
+MAX_DAYS = 3660  # the longest horizon staff may ask for
 WARN_DAYS = 30  # the weekly post goes out when an answer expires within this many days
 OLDEST = 3  # entries reviewed longest ago, per chapter (by id, on one line per review date)
 PER_LIST = 8  # items of one list shown; the rest counted (a Telegram message holds 4096 chars)

@@ -9,13 +9,21 @@ from .services import Services
 from ..requests.staff_directory import Actor, Role
 
 LANG = "zh-CN"
-MAX_DAYS = 3660
+
+
+def horizon(args: list[str]) -> int | None:
+    """The days asked for (default kb_status.HORIZON_DAYS); None when they make no sense."""
+    if not args:
+        return kb_status.HORIZON_DAYS
+    if len(args) == 1 and args[0].isdecimal() and 1 <= int(args[0]) <= kb_status.MAX_DAYS:
+        return int(args[0])
+    return None
 
 
 async def _kbstatus(services: Services, actor: Actor, args: list[str]) -> CommandResult:
-    if len(args) > 1 or (args and not (args[0].isdecimal() and 1 <= int(args[0]) <= MAX_DAYS)):
+    days = horizon(args)
+    if days is None:
         return CommandResult(t("kb_status.usage", LANG), ok=False)
-    days = int(args[0]) if args else kb_status.HORIZON_DAYS
     today = services.clock().astimezone(services.calendar.tz).date()
     found = kb_status.report(services.knowledge.kb, today, days)
     return CommandResult(kb_status.status_text(found, LANG))
