@@ -25,6 +25,14 @@ async def test_expired_and_high_risk_answers_offer_staff_and_kbstatus_lists_them
         flagged = await env.reply_to(OWNER["id"], "正在复核")
         assert "2027-03-25" in flagged["text"] and "试用期不得超过" not in flagged["text"]
         assert buttons(flagged) == ["human", "new"]
+        await env.say(OWNER, "/topics")  # chosen from a topic's list: flagged just the same
+        topics = await env.reply_to(OWNER["id"], "请选择主题")
+        labor = next(b["callback_data"] for row in topics["reply_markup"]["inline_keyboard"]
+                     for b in row if b["text"] == "劳动用工")
+        await env.press(OWNER, topics, labor)
+        page = await env.reply_to(OWNER["id"], "【劳动用工】")
+        await env.press(OWNER, page, "kb:labor-probation-length")
+        await env.reply_to(OWNER["id"], "正在复核", after=env.count(OWNER["id"]) - 1)
         await env.say(OWNER, "没签劳动合同要付双倍工资吗？")
         risky = await env.reply_to(OWNER["id"], "二倍的工资")
         assert "建议先核对劳动合同" in risky["text"] and buttons(risky)[0] == "human"
