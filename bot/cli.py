@@ -9,7 +9,9 @@ import asyncio
 import logging
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .foundation.settings import ConfigError, Settings, load_settings
 from .foundation.i18n import cli_lang, t
@@ -32,6 +34,11 @@ def _print_problems(problems) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
+def _local_today(settings: Settings) -> date:
+    """Today in the platform's time zone (`calendar.timezone`)."""
+    return datetime.now(ZoneInfo(settings.calendar.timezone)).date()
+
+
 # ---- knowledge base -------------------------------------------------------------------------
 
 def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -45,6 +52,30 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
     print(t("cli.kb_ok", cli_lang(), entries=len(kb.entries),
             phrasings=sum(len(e.phrasings) for e in kb.entries),
             categories=len(kb.categories), path=directory))
+    return 0
+
+
+def cmd_kb_status(args: argparse.Namespace, settings: Settings) -> int:
+    """What expires or falls due for review soon, and what was reviewed longest ago."""
+    from knowledge.loader import check_directory
+
+    from .answering import kb_status
+    from .delivery.outgoing import plain_text
+
+    try:
+        today = date.fromisoformat(args.today) if args.today else _local_today(settings)
+    except ValueError:
+        print(t("cli.bad_today", cli_lang(), value=args.today), file=sys.stderr)
+        return 2
+    kb, problems = check_directory(_kb_dir(args, settings))
+    if kb is None:
+        _print_problems(problems)
+        return 1
+    found = kb_status.report(kb, today, args.days)
+    if args.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(plain_text(kb_status.status_text(found, cli_lang())))
     return 0
 
 
@@ -146,6 +177,7 @@ def _reply_json(reply) -> dict:
         "answer": entry.answer if entry else None,
         "source": entry.source if entry else None,
         "updated": entry.updated.isoformat() if entry else None,
+        "under_review": reply.under_review,
         "related": listed(result.related if result else []),
         "suggestions": listed(result.suggestions if result else []),
     }
@@ -159,10 +191,12 @@ def _reply_json(reply) -> dict:
 
 
 def _reply_text(reply, lang: str, max_chars: int) -> str:
-    from .answering.answer_text import render_entry
+    from .answering.answer_text import render_entry, render_under_review
 
     if reply.problem:
         return t(f"reply.{reply.problem.value}", lang, max=max_chars)
+    if reply.under_review and reply.matched:
+        return render_under_review(reply.matched, lang)
     if reply.entry:
         return render_entry(reply.entry, lang)
     if reply.suggestions:
@@ -186,7 +220,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if knowledge.needs_warm_up:  # the bot's matcher, not a lexical stand-in
         print(t("cli.warming_up", lang), file=sys.stderr)
         knowledge.warm_up()
-    assistant = Assistant(knowledge, None, settings.assistant.max_question_chars)
+    assistant = Assistant(knowledge, None, settings.assistant.max_question_chars,
+                          today=lambda: _local_today(settings))
     mode = knowledge.matcher.mode
     if args.question == ["-"]:
         out = sys.stdout
@@ -306,6 +341,14 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_run(args, settings)
 
 
+def _days(text: str) -> int:
+    """A horizon for `kb status` (kb_status.HORIZON_DAYS and MAX_DAYS are written out here: the
+    parser is built for every command and must not import the knowledge modules)."""
+    if not (text.isdecimal() and 1 <= int(text) <= 3660):
+        raise argparse.ArgumentTypeError(t("cli.bad_days", cli_lang(), value=text))
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sme-assistant", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="config.yaml path (default: $SME_CONFIG or ./config.yaml)")
@@ -329,6 +372,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?")
     check.add_argument("--guide", help="guide directory to compare with (default: knowledge/guide)")
     check.set_defaults(func=cmd_kb_check)
+    status = kb.add_parser("status", help="what expires or falls due for review within --days, "
+                           "and what was reviewed longest ago, per chapter")
+    status.add_argument("--kb")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--days", type=_days, default=90, help="horizon in days (default: 90)")
+    status.add_argument("--today", help="the date to count from, YYYY-MM-DD (default: today "
+                        "in calendar.timezone)")
+    status.set_defaults(func=cmd_kb_status)
     calibrate = kb.add_parser("calibrate", help="fit the answer decision on the development set")
     calibrate.add_argument("--kb")
     calibrate.add_argument("--devset", help="development questions (default: tests/eval/dev; "

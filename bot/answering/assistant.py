@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 
 from typing import TYPE_CHECKING
@@ -36,16 +37,24 @@ class Reply:
     question_id: int | None = None
     small_talk: SmallTalk | None = None  # a greeting, thanks, a bare number: not a question
     foreign: bool = False  # no Chinese and no sure answer: say that answers are in Chinese
+    # The matched entry's policy has ended (see `under_review`): it is not given as an answer.
+    under_review: bool = False
 
     @property
     def decision(self) -> Decision | None:
         return self.result.decision if self.result else None
 
     @property
-    def entry(self) -> Entry | None:
+    def matched(self) -> Entry | None:
+        """The entry the matcher answered with, whether or not it may be given."""
         if self.result and self.result.decision is Decision.ANSWERED and self.result.best:
             return self.result.best.entry
         return None
+
+    @property
+    def entry(self) -> Entry | None:
+        """The entry given as the direct answer: none while it is under review."""
+        return None if self.under_review else self.matched
 
     @property
     def suggestions(self) -> list[Entry]:
@@ -55,6 +64,18 @@ class Reply:
     def related(self) -> list[Entry]:
         """Entries scoring close behind a direct answer, offered under it."""
         return [c.entry for c in self.result.related] if self.result else []
+
+
+def under_review(entry: Entry, today: date) -> bool:
+    """An entry whose policy has ended (`valid_until` passed; the day itself still counts) is
+    not given as an answer: the enterprise is told it is under review and offered staff."""
+    return entry.valid_until is not None and entry.valid_until < today
+
+
+def offers_staff(entry: Entry) -> bool:
+    """A high-risk answer depends on the facts of the case: it carries a referral line, and the
+    channel offers the hand-off to the platform's staff under it."""
+    return entry.risk == "high"
 
 
 def check_question(text: str, max_chars: int) -> InputProblem | None:
@@ -67,10 +88,11 @@ def check_question(text: str, max_chars: int) -> InputProblem | None:
 
 class Assistant:
     def __init__(self, knowledge: KnowledgeService, questions: "QuestionLogRepository | None",
-                 max_question_chars: int) -> None:
+                 max_question_chars: int, today: Callable[[], date] = date.today) -> None:
         self.knowledge = knowledge
         self.questions = questions
         self.max_question_chars = max_question_chars
+        self.today = today  # the local date: the services pass their clock, in the local zone
 
     def answer_only(self, text: str) -> Reply:
         """Match without logging (the `ask` command line tool). Input that is not a question
@@ -87,7 +109,13 @@ class Assistant:
             # suggestions picked by shared letters, but the offer of a person.
             return Reply(text, replace(result, decision=Decision.NO_ANSWER,
                                        candidates=result.candidates[:1]), foreign=True)
-        return Reply(text, result)
+        reply = Reply(text, result)
+        if reply.matched is not None and self.under_review(reply.matched):
+            return replace(reply, under_review=True)
+        return reply
+
+    def under_review(self, entry: Entry) -> bool:
+        return under_review(entry, self.today())
 
     async def ask(self, text: str, *, channel: str, user_ref: str | None, lang: str,
                   contact_id: int | None = None,

@@ -1,8 +1,7 @@
 """Review of the questions the assistant could not answer well, turned into knowledge.
 
 A logged question needs review when it got no answer, only suggestions ("您是不是想问"), a
-direct answer scoring less than LOW_CONFIDENCE above its matcher's direct-answer threshold, or
-a 👎. Questions whose wording has since become a phrasing of an entry are left out (they were
+direct answer logged with a confidence under REVIEW_BELOW, or a 👎. Questions whose wording has since become a phrasing of an entry are left out (they were
 attached or drafted). Near-duplicates are grouped (knowledge.grouping), the most asked first.
 
 Each staff member's last listing is kept in memory, so /attach and /draft use the groups they
@@ -18,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from knowledge.additions import StaffAdditions, category_of, draft, extension, free_id
-from knowledge.calibration import read_calibration
 from knowledge.decision import DEFAULT_MODELS
 from knowledge.grouping import group_texts
 from knowledge.model import KnowledgeBase
@@ -30,7 +28,7 @@ from storage.questions import QuestionLogRepository, ReviewQuestion
 from ..foundation.periods import Period
 from ..requests.staff_directory import Actor
 
-LOW_CONFIDENCE = 0.05
+REVIEW_BELOW = 0.9  # direct answers the model gave less than a 90 % chance of being right
 MAX_QUESTIONS = 20_000  # the newest of a period; a month is grouped in well under a second
 
 
@@ -106,10 +104,8 @@ class QuestionReview:
 
     def answered_below(self) -> dict[str, float]:
         """Per matcher mode, the logged confidence under which a direct answer counts as
-        low-confidence."""
-        calibration = read_calibration(self.knowledge.directory)
-        return {mode: (calibration.for_ranker(mode) if calibration else default).answer_at
-                + LOW_CONFIDENCE for mode, default in DEFAULT_MODELS.items()}
+        low-confidence (the decision model's chance that it was right)."""
+        return {mode: REVIEW_BELOW for mode in DEFAULT_MODELS}
 
     async def listing(self, actor: Actor, period: Period) -> Listing:
         """Group the period's questions for `actor` and remember the listing."""

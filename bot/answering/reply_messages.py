@@ -2,10 +2,20 @@
 from __future__ import annotations
 
 from knowledge.decision import Decision
+from knowledge.model import Entry
 
 from . import answer_views
 from .assistant import Assistant, Reply
 from ..delivery.outgoing import Outgoing
+
+
+def entry_message(assistant: Assistant, entry: Entry, lang: str,
+                  question_id: int | None) -> Outgoing:
+    """An entry as an answer, or flagged as under review once its policy has ended (also when
+    chosen from a topic, a suggestion or a follow-up)."""
+    if assistant.under_review(entry):
+        return answer_views.under_review(entry, lang)
+    return answer_views.answer(entry, lang, question_id, assistant.follow_ups(entry))
 
 
 def reply_messages(assistant: Assistant, reply: Reply, lang: str,
@@ -14,6 +24,8 @@ def reply_messages(assistant: Assistant, reply: Reply, lang: str,
         return [answer_views.problem(reply.problem, lang, assistant.max_question_chars)]
     if reply.small_talk is not None:
         return [answer_views.small_talk(reply.small_talk, lang)]
+    if reply.under_review and reply.matched is not None:
+        return [answer_views.under_review(reply.matched, lang)]
     if reply.decision is Decision.ANSWERED and reply.entry is not None:
         return [answer_views.answer(reply.entry, lang, question_id,
                                     assistant.follow_ups(reply.entry), reply.related)]

@@ -1,4 +1,5 @@
-"""Timed work: service-level reminders and escalations, and follow-up visits (回访).
+"""Timed work: service-level reminders and escalations, follow-up visits (回访) and the weekly
+knowledge-base reminder (`kb_status_post`).
 
 Every check reads the database, so nothing is lost across restarts and several processes may
 check at once: each alert or question is claimed with a conditional UPDATE in the same
@@ -15,12 +16,14 @@ from typing import Protocol
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from knowledge.service import KnowledgeService
 from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent
 
 from ..delivery.outgoing import STAFF_CHAT
 from ..delivery.outbox import enqueue
 from ..foundation.settings import Settings
 from ..foundation.workcalendar import WorkCalendar
+from .kb_status_post import post_kb_status
 from ..requests.sla import FIRST_RESPONSE, TARGETS, Alert, Target
 from ..requests.sla_views import alert as alert_message, followup_question
 from ..requests.ticket_rules import OPEN, Status
@@ -43,15 +46,19 @@ class Services(Protocol):
     calendar: WorkCalendar
     postman: _Notifier
     clock: Callable[[], datetime]
+    knowledge: KnowledgeService
+    extras: dict
 
 
 FINISHED = (Status.RESOLVED, Status.CLOSED)
 
 
 async def run_due(services: Services, now: datetime) -> int:
-    """Send every alert and follow-up question due at `now`; returns how many were sent."""
+    """Send every alert, follow-up question and weekly post due at `now`; returns how many
+    were sent."""
     now = now.astimezone(timezone.utc)
-    sent = await _sla_alerts(services, now) + await _followups(services, now)
+    sent = (await _sla_alerts(services, now) + await _followups(services, now)
+            + await post_kb_status(services, now))
     if sent:
         services.postman.notify()
     return sent

@@ -126,7 +126,8 @@ async def running_services(settings: Settings, migrate: bool = True) -> AsyncIte
         services = Services(
             settings=settings, engine=engine, sessions=sessions, knowledge=knowledge,
             questions=questions,
-            assistant=Assistant(knowledge, questions, settings.assistant.max_question_chars),
+            assistant=Assistant(knowledge, questions, settings.assistant.max_question_chars,
+                                today=lambda: services.clock().astimezone(calendar.tz).date()),
             contacts=ContactRepository(sessions), staff=staff,
             tickets=tickets, postman=postman, calendar=calendar)
         log.info("knowledge base: %d entries, %s matcher", len(knowledge.kb.entries),

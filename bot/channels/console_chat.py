@@ -16,7 +16,7 @@ from knowledge.model import Entry
 
 from . import console_subscribe
 from ..answering import answer_views
-from ..answering.answer_text import render_entry
+from ..answering.answer_text import render_entry, render_under_review
 from ..answering.assistant import Reply
 from ..app.command_types import number
 from ..requests.contacts import ProfileInput
@@ -337,6 +337,10 @@ class ConsoleChat:
         self.show(self.choices[number - 1])
 
     def show(self, entry: Entry, related: list[Entry] = ()) -> None:
+        if self.assistant.under_review(entry):
+            self.choices, self.offering_none = [], False
+            self.write(render_under_review(entry, self.lang))
+            return
         self.write(render_entry(entry, self.lang))
         follow = answer_views.linked(entry, related, self.assistant.follow_ups(entry))
         self.choices, self.offering_none = follow, False
@@ -361,8 +365,8 @@ class ConsoleChat:
                          max=self.assistant.max_question_chars))
         elif reply.small_talk is not None:
             self.write(plain_text(t(f"reply.small_talk.{reply.small_talk.value}", self.lang)))
-        elif reply.decision is Decision.ANSWERED and reply.entry:
-            self.show(reply.entry, reply.related)
+        elif reply.matched:  # an answer, or the entry flagged as under review
+            self.show(reply.matched, reply.related)
         elif reply.decision is Decision.SUGGESTED:
             self.choices, self.offering_none = reply.suggestions, True
             self.write(t("console.did_you_mean", self.lang, items=_numbered(reply.suggestions)))

@@ -9,7 +9,7 @@ from telegram.ext import (
 )
 
 from bot.answering import answer_views
-from bot.answering.reply_messages import reply_messages
+from bot.answering.reply_messages import entry_message, reply_messages
 from bot.app.handoff import hand_off
 from bot.app.question_forwarding import forward_question
 from bot.foundation.i18n import SUPPORTED, t
@@ -156,9 +156,8 @@ async def entry_button(update: Update, context: AppContext) -> None:
         await query.answer(t("tg.entry_gone", contact.language), show_alert=True)
         return
     await query.answer()
-    follow = context.services.assistant.follow_ups(entry)
-    await send(context, contact.chat_id, answer_views.answer(entry, contact.language, None,
-                                                             follow))
+    await send(context, contact.chat_id, entry_message(context.services.assistant, entry,
+                                                       contact.language, None))
 
 
 async def feedback_button(update: Update, context: AppContext) -> None:
