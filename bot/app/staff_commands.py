@@ -13,9 +13,9 @@ from ..delivery.outgoing import esc
 from .report_commands import COMMANDS as REPORT_COMMANDS
 from .review_commands import COMMANDS as REVIEW_COMMANDS
 from .services import Services
-from ..requests.sla_views import time_left
+from ..requests.sla_views import local, time_left
 from ..requests.staff_directory import Actor, Role
-from ..requests.ticket_views import category_label, status_label
+from ..requests.ticket_views import action_label, category_label, status_label
 from ..requests.tickets import Content, Outcome
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,10 @@ def _ticket_command(name: str):
         if ticket_id is None or (name in NEEDS_TEXT and not text.strip()):
             return CommandResult(t(f"usage.{name}", LANG), ok=False)
         if name == "ticket":
-            return CommandResult(await details(services, ticket_id), ticket_id=ticket_id)
+            if text.strip() not in ("", "all", "全部"):
+                return CommandResult(t("usage.ticket", LANG), ok=False)
+            return CommandResult(await details(services, ticket_id, everything=bool(text)),
+                                 ticket_id=ticket_id)
         outcome = await ticket_action(services, actor, name, ticket_id, text)
         return CommandResult(outcome_text(outcome, name), ticket_id=ticket_id, ok=outcome.ok)
     return run
@@ -128,18 +131,41 @@ def listing(tickets, key: str) -> str:
     return t(key, LANG, count=len(tickets)) + "\n" + "\n".join(lines)
 
 
-async def details(services: Services, ticket_id: int) -> str:
+CONVERSATION = 10  # messages of a request `/ticket N` shows; `/ticket N all` shows them all
+MESSAGE_CHARS = 500
+
+
+def message_line(message, tz) -> str:
+    """One message of a request's conversation as staff read it."""
+    who = esc(message.author_name or message.author_id or "")
+    side = {"in": "staff.from_enterprise", "out": "staff.from_staff"}.get(
+        message.direction, "staff.from_note")
+    text = message.text or ""
+    if message.kind != "text":
+        text = (t("staff.attachment", LANG, kind=message.kind) + " " + text).strip()
+    if len(text) > MESSAGE_CHARS:
+        text = text[:MESSAGE_CHARS - 1] + "…"
+    return t("staff.message_line", LANG, at=local(message.at, tz), who=t(side, LANG, name=who),
+             text=esc(text))
+
+
+async def details(services: Services, ticket_id: int, everything: bool = False) -> str:
     found = await services.tickets.get(ticket_id)
     if found is None:
         return t("refuse.no_ticket", LANG, id=ticket_id)
     ticket, contact, profile, events, messages = found
+    tz = services.calendar.tz
     delivery = await services.tickets.delivery(ticket_id)
     lines = [services.tickets.views.card(ticket, contact, profile).text or "",
              *time_left(ticket, services.tickets.sla, services.clock()), t("staff.history", LANG)]
     for event in events[-15:]:
-        lines.append(t("staff.event", LANG, at=event.at.strftime("%m-%d %H:%M"),
-                       who=esc(event.actor_name or event.actor_kind), action=event.action,
+        lines.append(t("staff.event", LANG, at=local(event.at, tz),
+                       who=esc(event.actor_name or event.actor_kind),
+                       action=action_label(event.action, LANG),
                        status=status_label(event.to_status, LANG) if event.to_status else ""))
-    lines.append(t("staff.messages", LANG, count=len(messages)))
+    shown = messages if everything else messages[-CONVERSATION:]
+    key = "staff.conversation" if len(shown) == len(messages) else "staff.conversation_recent"
+    lines.append(t(key, LANG, count=len(messages), shown=len(shown), id=ticket_id))
+    lines.extend(message_line(message, tz) for message in shown)
     lines.append(t("staff.delivery", LANG, **delivery))
     return "\n".join(lines)

@@ -27,7 +27,7 @@ from ..app.services import Services
 from ..requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
 from ..requests.staff_directory import Actor, Role
 from ..app.staff_commands import COMMANDS, REGISTRY, run_command
-from ..requests.ticket_views import category_label, status_label
+from ..requests.ticket_views import category_label
 from ..requests.ticket_rules import CATEGORIES, MAX_DESCRIPTION
 from ..requests.tickets import Content
 from ..requests.validators import (
@@ -299,11 +299,8 @@ class ConsoleChat:
         if not tickets:
             self.write(plain_text(t("tg.no_tickets", self.lang)))
             return
-        lines = [plain_text(t("tg.ticket_line", self.lang, id=tk.id,
-                         category=category_label(tk.category, self.lang),
-                         status=status_label(tk.status, self.lang),
-                         date=tk.created_at.strftime("%Y-%m-%d"), text=tk.description[:40]))
-                 for tk in tickets]
+        views = self.services.tickets.views
+        lines = [plain_text(views.my_ticket_line(tk, self.lang)) for tk in tickets]
         self.write(plain_text(t("tg.my_tickets", self.lang)) + "\n" + "\n".join(lines))
 
     def topics(self, arg: str) -> None:

@@ -21,7 +21,7 @@ from .sla import SlaPolicy
 from .sla_views import followup_reply, followup_staff
 from .staff_directory import Actor, Role, StaffDirectory
 from .ticket_rules import OPEN, PRIORITIES, Outcome, Status
-from .ticket_views import TicketViews
+from .ticket_views import TicketViews, priority_choices, priority_of
 
 
 # The permission each recorded action needs.
@@ -479,9 +479,11 @@ class TicketService:
             return Outcome(False, "usage_transfer")
         return await self._change(ticket_id, actor, "transferred", OPEN, apply)
 
-    async def set_priority(self, ticket_id: int, actor: Actor, level: str) -> Outcome:
-        if level not in PRIORITIES:
-            return Outcome(False, "bad_priority", params={"levels": " / ".join(PRIORITIES)})
+    async def set_priority(self, ticket_id: int, actor: Actor, word: str) -> Outcome:
+        """`word` is a priority's key or its label as the cards show it (紧急, urgent …)."""
+        level = priority_of(word)
+        if level is None:
+            return Outcome(False, "bad_priority", params={"levels": priority_choices("zh-CN")})
 
         def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
             ticket.priority = level
