@@ -222,6 +222,10 @@ class ConsoleChat:
             return
         self.role = role
         self.write(t(f"console.now_{role}", self.lang, commands=self.staff_commands()))
+        calendar = self.services.calendar
+        today = self.services.clock().astimezone(calendar.tz).date()
+        if role == "staff" and (gap := calendar.coverage_warning(today, self.lang)):
+            self.write(gap)
 
     async def staff_line(self, text: str) -> None:
         name, rest = (text.lstrip("/").split(maxsplit=1) + ["", ""])[:2]
