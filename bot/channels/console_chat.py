@@ -19,6 +19,7 @@ from ..answering.answer_text import render_entry
 from ..answering.assistant import Reply
 from ..app.command_types import number
 from ..requests.contacts import ProfileInput
+from ..requests.profiles import industry_choice, numbered_industries, profile_reply
 from ..app.handoff import hand_off
 from ..foundation.i18n import SUPPORTED, t
 from ..delivery.outgoing import Button, Outgoing, plain_text
@@ -81,15 +82,16 @@ class ConsoleIntake:
     """`/new` in the terminal: the same steps and validators as the Telegram intake."""
 
     STEPS = ("category", "describe", "company", "credit_code", "contact_name", "phone",
-             "consent", "confirm")
+             "industry", "consent", "confirm")
     VALIDATORS = {"company": validate_company_name, "credit_code": validate_credit_code,
                   "contact_name": validate_person_name, "phone": validate_phone}
     NEXT_PROMPT = {"company": "intake.credit_code", "credit_code": "intake.contact_name",
                    "contact_name": "intake.phone"}
 
-    def __init__(self, chat: "ConsoleChat", has_profile: bool) -> None:
+    def __init__(self, chat: "ConsoleChat", has_profile: bool, company: str = "") -> None:
         self.chat = chat
         self.has_profile = has_profile
+        self.company = company  # of the saved profile, shown in the confirmation
         self.step = "category"
         self.data: dict = {"text": []}
 
@@ -134,11 +136,21 @@ class ConsoleIntake:
                 self.say(f"intake.err.{exc.reason}")
                 return False
             if self.step == "phone":
-                self.step = "consent"
-                self.say("console.consent")
+                self.step = "industry"
+                self.say("console.industry",
+                         items=numbered_industries(self.chat.services.settings.intake.industries))
             else:
                 self.say(self.NEXT_PROMPT[self.step])
                 self.step = self.STEPS[self.STEPS.index(self.step) + 1]
+        elif self.step == "industry":
+            industries = self.chat.services.settings.intake.industries
+            try:
+                self.data["industry"] = industry_choice(text, industries)
+            except ValidationError as exc:
+                self.say(f"intake.err.{exc.reason}", max=len(industries))
+                return False
+            self.step = "consent"
+            self.say("console.consent")
         elif self.step == "consent":
             if text.lower() not in ("y", "yes", "是", "同意"):
                 self.say("intake.no_consent")
@@ -157,7 +169,7 @@ class ConsoleIntake:
     def confirm_prompt(self) -> None:
         self.say("intake.confirm", category=category_label(self.data["category"], self.chat.lang),
                  text="\n".join(self.data["text"])[:1000], files=0,
-                 company=self.data.get("company", ""))
+                 company=self.data.get("company") or self.company)
         self.say("console.confirm")
 
     async def submit(self) -> None:
@@ -165,7 +177,7 @@ class ConsoleIntake:
         if self.data.get("consent"):
             await services.contacts.save_profile(contact.id, ProfileInput(
                 self.data["company"], self.data["credit_code"], self.data["contact_name"],
-                self.data["phone"]))
+                self.data["phone"], self.data.get("industry")))
         await services.tickets.create(contact.id, self.data["category"],
                                       "\n".join(self.data["text"]))
 
@@ -253,7 +265,8 @@ class ConsoleChat:
         elif name == "/new":
             contact = await self.contact()
             profile = await self.services.contacts.profile(contact.id)
-            self.intake = ConsoleIntake(self, bool(profile and profile.consent_at))
+            self.intake = ConsoleIntake(self, bool(profile and profile.consent_at),
+                                        profile.company_name or "" if profile else "")
             self.intake.start()
         elif name == "/human":
             if await hand_off(self.services, await self.contact()) is None:
@@ -264,6 +277,10 @@ class ConsoleChat:
                                self.lang)))
         elif name == "/mytickets":
             await self.my_tickets()
+        elif name == "/profile":
+            self.write(plain_text(await profile_reply(
+                self.services.contacts, (await self.contact()).id, arg,
+                self.services.settings.intake.industries, self.lang)))
         elif name in ("/subscribe", "/unsubscribe"):
             await console_subscribe.command(self, name, arg)
         elif name in ("/rate", "/reopen"):

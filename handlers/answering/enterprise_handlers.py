@@ -11,6 +11,7 @@ from telegram.ext import (
 from bot.answering import answer_views
 from bot.answering.reply_messages import reply_messages
 from bot.app.handoff import hand_off
+from bot.requests.profiles import profile_reply
 from bot.foundation.i18n import SUPPORTED, t
 from bot.delivery.outgoing import Button, Outgoing, esc
 from bot.requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
@@ -247,6 +248,15 @@ async def my_tickets(update: Update, context: AppContext) -> None:
                                                   "\n".join(lines)))
 
 
+async def profile_command(update: Update, context: AppContext) -> None:
+    """`/profile [项目 新内容]`: the enterprise's saved profile, viewed or edited."""
+    contact = await contact_of(update, context)
+    services = context.services
+    text = await profile_reply(services.contacts, contact.id, " ".join(context.args or []),
+                               services.settings.intake.industries, contact.language)
+    await send(context, contact.chat_id, Outgoing(text=text))
+
+
 async def media_in_human_mode(update: Update, context: AppContext) -> None:
     """Photos and files: relayed to staff in human mode, otherwise explained."""
     message = update.effective_message
@@ -289,6 +299,7 @@ def handlers() -> list:
         CommandHandler("lang", lang_command, filters=PRIVATE),
         CommandHandler("topics", topics, filters=PRIVATE),
         CommandHandler("mytickets", my_tickets, filters=PRIVATE),
+        CommandHandler("profile", profile_command, filters=PRIVATE),
         CommandHandler("human", human, filters=PRIVATE),
         CommandHandler("deleteme", delete_me, filters=PRIVATE),
         CallbackQueryHandler(delete_me_button, pattern=r"^erase:"),

@@ -148,6 +148,8 @@ async def restart_continues(env, more: dict) -> None:
     await env.reply_to(OWNER["id"], "企业全称")
     for text in ("某某公司", "91350100M000100Y43", "张三", "13800138000"):
         await env.say(OWNER, text)
+    industry = await env.reply_to(OWNER["id"], "所属行业")
+    await env.press(OWNER, industry, "ind:0")
     consent = await env.reply_to(OWNER["id"], "是否同意")
     await env.press(OWNER, consent, "consent:yes")
     confirm = await env.reply_to(OWNER["id"], "请确认")

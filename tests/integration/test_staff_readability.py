@@ -15,7 +15,7 @@ from storage.models import Ticket, TicketEvent, aware
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NEW_REQUEST = ("/new", "2", "客户欠款二十万", "/done", "某某科技有限公司", "91350100M000100Y43",
-               "张三", "13800138000", "y", "y")
+               "张三", "13800138000", "1", "y", "y")
 
 
 async def lines(*items):
