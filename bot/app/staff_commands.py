@@ -16,10 +16,12 @@ from .services import Services
 from ..requests.sla_views import local, time_left
 from ..requests.staff_directory import Actor, Role
 from ..requests.ticket_views import action_label, category_label, status_label
+from ..requests.queue_filter import QueueFilterError, parse_queue_filter
 from ..requests.tickets import Content, Outcome
 
 log = logging.getLogger(__name__)
 LANG = "zh-CN"
+QUEUE_LIMIT = 30  # requests a filtered /queue or /find lists
 NEEDS_TEXT = {"assign", "reply", "note", "transfer", "priority"}
 DONE = {"take": "done.claimed", "claim": "done.claimed", "assign": "done.assigned",
         "reply": "done.replied", "note": "done.noted", "resolve": "done.resolved",
@@ -69,7 +71,34 @@ def _ticket_command(name: str):
 
 
 async def _queue(services: Services, actor: Actor, args: list[str]) -> CommandResult:
-    return CommandResult(listing(await services.tickets.queue(), "staff.queue"))
+    """`/queue [状态] [类别] [@负责人|未认领] [期间]`: open requests, or those the words name."""
+    tz = services.calendar.tz
+    try:
+        only = parse_queue_filter(args, tz, services.clock().astimezone(tz).date())
+    except QueueFilterError as error:
+        return CommandResult(t("usage.queue", LANG, word=esc(str(error))), ok=False)
+    if only.is_default:
+        return CommandResult(listing(await services.tickets.queue(), "staff.queue"))
+    tickets = await services.tickets.queue(QUEUE_LIMIT, only)
+    return CommandResult(listing(tickets, "staff.queue_filtered", filters=esc(" ".join(args)),
+                                 limit=QUEUE_LIMIT))
+
+
+async def _find(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    """`/find 关键词`: an enterprise's requests by company name or credit code."""
+    words = " ".join(args).strip()
+    if not words:
+        return CommandResult(t("usage.find", LANG), ok=False)
+    found = await services.tickets.find(words, QUEUE_LIMIT)
+    if not found:
+        return CommandResult(t("staff.found_none", LANG, words=esc(words)))
+    tz = services.calendar.tz
+    lines = [t("staff.find_line", LANG, id=tk.id, date=local(tk.created_at, tz, "%Y-%m-%d"),
+               category=category_label(tk.category, LANG), status=status_label(tk.status, LANG),
+               company=esc(profile.company_name or ""), text=esc(tk.description[:30]))
+             for tk, profile in found]
+    return CommandResult(t("staff.found", LANG, words=esc(words), count=len(found),
+                           limit=QUEUE_LIMIT) + "\n" + "\n".join(lines))
 
 
 async def _mine(services: Services, actor: Actor, args: list[str]) -> CommandResult:
@@ -87,6 +116,7 @@ async def _reload(services: Services, actor: Actor, args: list[str]) -> CommandR
 
 TICKET_COMMANDS = {
     "queue": StaffCommand("queue", Role.AGENT, _queue),
+    "find": StaffCommand("find", Role.AGENT, _find, raw=True),
     "mine": StaffCommand("mine", Role.AGENT, _mine),
     "reload": StaffCommand("reload", Role.SUPERVISOR, _reload),
     **{name: StaffCommand(name, Role.SUPERVISOR if name == "assign" else Role.AGENT,
@@ -121,14 +151,14 @@ async def run_command(services: Services, actor: Actor, name: str,
     return result
 
 
-def listing(tickets, key: str) -> str:
+def listing(tickets, key: str, **params) -> str:
     if not tickets:
-        return t(f"{key}_empty", LANG)
+        return t(f"{key}_empty", LANG, **params)
     lines = [t("staff.line", LANG, id=tk.id, category=category_label(tk.category, LANG),
                status=status_label(tk.status, LANG), owner=esc(tk.assignee_name or "—"),
                priority=t(f"priority.{tk.priority}", LANG), text=esc(tk.description[:30]))
              for tk in tickets]
-    return t(key, LANG, count=len(tickets)) + "\n" + "\n".join(lines)
+    return t(key, LANG, count=len(tickets), **params) + "\n" + "\n".join(lines)
 
 
 CONVERSATION = 10  # messages of a request `/ticket N` shows; `/ticket N all` shows them all

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.batching import GroupCommit
@@ -17,6 +17,7 @@ from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent, Tick
 
 from ..delivery.outgoing import STAFF_CHAT, Outgoing
 from ..delivery.outbox import enqueue
+from .queue_filter import QueueFilter
 from .sla import SlaPolicy
 from .sla_views import followup_reply, followup_staff
 from .staff_directory import Actor, Role, StaffDirectory
@@ -504,17 +505,41 @@ class TicketService:
                 TicketMessage.ticket_id == ticket_id).order_by(TicketMessage.id)))
             return (*loaded, events, messages)
 
-    async def queue(self, limit: int = 20) -> list[Ticket]:
-        """Open tickets, the unassigned and most urgent first. The order is found on the
-        covering index `ix_tickets_queue` alone (tens of thousands of open tickets are sorted
-        without reading them); only the chosen rows are then read in full."""
+    async def queue(self, limit: int = 20, only: QueueFilter = QueueFilter()) -> list[Ticket]:
+        """Open tickets (or those `only` describes), the unassigned and most urgent first. The
+        order of the open ones is found on the covering index `ix_tickets_queue` alone (tens of
+        thousands of open tickets are sorted without reading them); only the chosen rows are
+        then read in full."""
         urgency = case({p: i for i, p in enumerate(reversed(PRIORITIES))}, value=Ticket.priority,
                        else_=len(PRIORITIES))
         order = (Ticket.assignee_id.is_not(None), urgency, Ticket.id)
-        chosen = select(Ticket.id).where(Ticket.status.in_(OPEN)).order_by(*order).limit(limit)
+        chosen = select(Ticket.id).where(Ticket.status.in_(only.statuses))
+        if only.category:
+            chosen = chosen.where(Ticket.category == only.category)
+        if only.unassigned:
+            chosen = chosen.where(Ticket.assignee_id.is_(None))
+        if only.assignee:
+            chosen = chosen.where(or_(Ticket.assignee_id == only.assignee,
+                                      Ticket.assignee_name == only.assignee))
+        if only.start is not None:
+            chosen = chosen.where(Ticket.created_at >= only.start, Ticket.created_at < only.end)
+        chosen = chosen.order_by(*order).limit(limit)
         async with self.sessions() as session:
             return list(await session.scalars(
                 select(Ticket).where(Ticket.id.in_(chosen)).order_by(*order)))
+
+    async def find(self, words: str, limit: int = 20) -> list[tuple[Ticket, EnterpriseProfile]]:
+        """An enterprise's requests, newest first: by a part of its company name or by its
+        unified social credit code."""
+        code = words.strip().upper()
+        async with self.sessions() as session:
+            return list((await session.execute(
+                select(Ticket, EnterpriseProfile).join(
+                    EnterpriseProfile, EnterpriseProfile.contact_id == Ticket.contact_id)
+                .where(or_(EnterpriseProfile.company_name.contains(words.strip(),
+                                                                   autoescape=True),
+                           EnterpriseProfile.credit_code == code))
+                .order_by(Ticket.id.desc()).limit(limit))).tuples())
 
     async def mine(self, actor: Actor, limit: int = 20) -> list[Ticket]:
         async with self.sessions() as session:
