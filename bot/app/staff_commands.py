@@ -15,7 +15,7 @@ from .review_commands import COMMANDS as REVIEW_COMMANDS
 from .services import Services
 from ..requests.sla_views import local, time_left
 from ..requests.staff_directory import Actor, Role
-from ..requests.ticket_views import action_label, category_label, status_label
+from ..requests.ticket_views import action_label, category_label, one_line, status_label
 from ..requests.queue_filter import QueueFilterError, parse_queue_filter
 from ..requests.tickets import Content, Outcome
 
@@ -95,7 +95,7 @@ async def _find(services: Services, actor: Actor, args: list[str]) -> CommandRes
     tz = services.calendar.tz
     lines = [t("staff.find_line", LANG, id=tk.id, date=local(tk.created_at, tz, "%Y-%m-%d"),
                category=category_label(tk.category, LANG), status=status_label(tk.status, LANG),
-               company=esc(profile.company_name or ""), text=esc(tk.description[:30]))
+               company=esc(profile.company_name or ""), text=esc(one_line(tk.description, 30)))
              for tk, profile in found]
     return CommandResult(t("staff.found", LANG, words=esc(words), count=len(found),
                            limit=QUEUE_LIMIT) + "\n" + "\n".join(lines))
@@ -156,7 +156,7 @@ def listing(tickets, key: str, **params) -> str:
         return t(f"{key}_empty", LANG, **params)
     lines = [t("staff.line", LANG, id=tk.id, category=category_label(tk.category, LANG),
                status=status_label(tk.status, LANG), owner=esc(tk.assignee_name or "—"),
-               priority=t(f"priority.{tk.priority}", LANG), text=esc(tk.description[:30]))
+               priority=t(f"priority.{tk.priority}", LANG), text=esc(one_line(tk.description, 30)))
              for tk in tickets]
     return t(key, LANG, count=len(tickets), **params) + "\n" + "\n".join(lines)
 

@@ -26,6 +26,12 @@ def status_label(status: str, lang: str) -> str:
     return t(f"status.{status}", lang)
 
 
+def one_line(text: str, limit: int) -> str:
+    """The start of a (multi-line) description for a one-line row of a listing."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
 def action_label(action: str, lang: str) -> str:
     """What a ticket event did, as staff read it (an unknown action as recorded)."""
     key = f"event_action.{action}"
@@ -56,7 +62,7 @@ class TicketViews:
                  category=category_label(ticket.category, lang),
                  status=status_label(ticket.status, lang),
                  date=local(ticket.created_at, self.tz, "%Y-%m-%d"),
-                 text=esc(ticket.description[:40]))
+                 text=esc(one_line(ticket.description, 40)))
 
     def topic(self, ticket: Ticket, profile: EnterpriseProfile | None, contact: Contact
               ) -> Outgoing:

@@ -67,6 +67,7 @@ async def test_human_request_lists_the_recent_questions(settings):
     assert "→" not in description
     for dump in ("no_answer", "suggested", "answered", "见下方"):
         assert dump not in description and dump not in text
+    assert "· 企业请求人工服务。最近问过： 1. 小型微利企业所得税怎么算？ 2. 试用期最…" in text  # /mytickets
     card = text[text.index("需求描述"):]
     assert "1. 小型微利企业所得税怎么算？" in card  # the card shows the questions themselves
 
