@@ -81,7 +81,8 @@ class ContactRepository:
             profile.credit_code = data.credit_code
             profile.contact_name = data.contact_name
             profile.phone = data.phone
-            profile.industry = data.industry
+            if data.industry is not None:  # skipped: keep one given earlier (/subscribe)
+                profile.industry = data.industry
             profile.consent_at = utcnow()
             profile.updated_at = utcnow()
 

@@ -71,3 +71,14 @@ async def test_profile_shows_and_edits_the_saved_details(settings):
     assert "联系电话：13900139000" in last and "所属行业：批发和零售业" in last
     [row] = await ledger(settings)
     assert row.phone == "13900139000" and row.industry == "批发和零售业"
+
+
+async def test_skipping_the_industry_keeps_one_given_earlier(settings):
+    async with running_services(settings) as services:
+        contact = await services.contacts.ensure("console", "console", "console")
+        async with services.sessions.begin() as session:
+            from storage.models import EnterpriseProfile
+            session.add(EnterpriseProfile(contact_id=contact.id, industry="建筑业"))  # /subscribe
+    await chat(settings, "/new", "2", "客户欠款", "/done", *PROFILE, "0", "y", "y", "/quit")
+    [row] = await ledger(settings)
+    assert row.industry == "建筑业" and row.company == "某某科技有限公司"
