@@ -9,6 +9,7 @@ from bot.app.services import running_services
 from bot.channels.console_chat import run_console
 from bot.foundation.periods import parse_period
 from bot.reports.ledger import ledger_rows
+from storage.models import EnterpriseProfile
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 PROFILE = ("某某科技有限公司", "91350100M000100Y43", "张三", "13800138000")
@@ -77,7 +78,6 @@ async def test_skipping_the_industry_keeps_one_given_earlier(settings):
     async with running_services(settings) as services:
         contact = await services.contacts.ensure("console", "console", "console")
         async with services.sessions.begin() as session:
-            from storage.models import EnterpriseProfile
             session.add(EnterpriseProfile(contact_id=contact.id, industry="建筑业"))  # /subscribe
     await chat(settings, "/new", "2", "客户欠款", "/done", *PROFILE, "0", "y", "y", "/quit")
     [row] = await ledger(settings)
