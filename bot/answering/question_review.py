@@ -9,8 +9,9 @@ Each staff member's last listing is kept in memory, so /attach and /draft use th
 saw even if questions arrive meanwhile; after a restart they list again. A staff member's
 listings never reuse a group number: a number from an earlier listing is refused as stale
 instead of naming another group. Attached phrasings and drafts go to the staff additions file
-under an addition number (/undo_addition takes one out again) and take effect on /reload. Until `kb calibrate` is run
-again the matcher keeps the stored decision model and logs that recalibration is due.
+under an addition number (/undo_addition takes one out again) and take effect on /reload.
+Until `kb calibrate` is run again the matcher keeps the stored decision model and logs that
+recalibration is due.
 """
 from __future__ import annotations
 
