@@ -262,13 +262,15 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """The needs ledger of a period as .xlsx or CSV."""
+    # Alembic (loaded and run on the way) logs routine INFO lines that would bury the result.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     from datetime import datetime
 
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade
 
     from .foundation.periods import PeriodError, parse_period
-    from .reports.export import export_ledger, file_name
+    from .reports.export import FormatMismatch, export_ledger, file_name, output_format
     from .foundation.workcalendar import WorkCalendar
 
     calendar = WorkCalendar(settings.calendar)
@@ -277,15 +279,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     except PeriodError:
         print(t("report.bad_period_cli", cli_lang(), period=args.period), file=sys.stderr)
         return 2
-    output = Path(args.output) if args.output else settings.reports.dir / file_name(
-        period, args.format)
+    try:
+        fmt = output_format(args.format, args.output)
+    except FormatMismatch as mismatch:
+        print(t("report.format_mismatch_cli", cli_lang(), format=mismatch.requested,
+                suffix=mismatch.suffix), file=sys.stderr)
+        return 2
+    output = Path(args.output) if args.output else settings.reports.dir / file_name(period, fmt)
     output.parent.mkdir(parents=True, exist_ok=True)
 
     async def run() -> int:
         engine = create_engine(settings.database.url)
         try:
             await upgrade(engine)
-            return await export_ledger(session_factory(engine), period, calendar, args.format,
+            return await export_ledger(session_factory(engine), period, calendar, fmt,
                                        output, cli_lang())
         finally:
             await engine.dispose()
@@ -401,8 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ledger = sub.add_parser("export", help="the needs ledger (台账) of a period as xlsx or csv")
     ledger.add_argument("--period", default="month",
-                        help="today, week, month, 2026-11, 2026-01-01..2026-03-31 (default: month)")
-    ledger.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+                        help="today, week, month, lastmonth, year, a month (2026-11), a day "
+                        "(2026-11-27) or days (2026-01-01..2026-03-31); default: month")
+    ledger.add_argument("--format", choices=["xlsx", "csv"],
+                        help="default: from the --output suffix (.xlsx, .csv), else xlsx")
     ledger.add_argument("--output", help="file to write (default: in reports.dir)")
     ledger.set_defaults(func=cmd_export)
     return parser

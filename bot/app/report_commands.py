@@ -42,6 +42,9 @@ async def _stats(services: Services, actor: Actor, args: list[str]) -> CommandRe
         return CommandResult(t("report.usage_stats", LANG), ok=False)
     stats = await collect(services.sessions, period, services.calendar)
     text = stats_text(stats, services.knowledge.kb, LANG)
+    today = services.clock().astimezone(services.calendar.tz).date()
+    if gap := services.calendar.coverage_warning(today, LANG):
+        text = f"{text}\n\n{gap}"
     if not stats.logged:
         return CommandResult(text)
     drawn = await asyncio.to_thread(_draw, services, stats)

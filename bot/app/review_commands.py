@@ -3,6 +3,7 @@
 /unanswered [期间] [页码]   agents and up: the period's questions to review, grouped
 /attach 组号 条目编号        agents and up: a group's wordings become alternates of an entry
 /draft 组号 分类 | 标准问法 | 答案 | 来源   supervisors and up: a new entry for a group
+/undo_addition 编号          supervisors and up: take an /attach or /draft out again
 
 Attaching only adds phrasings to an answer that was already reviewed; a draft is a new answer
 that enterprises will read, so it takes a supervisor (who also applies both with /reload).
@@ -77,7 +78,7 @@ def render(services: Services, listing: Listing, page: int) -> CommandResult:
     if listing.truncated_at:
         lines.append(t("staff_kb.truncated", LANG, max=listing.truncated_at))
     first = (page - 1) * PAGE
-    for number, group in enumerate(listing.groups[first:first + PAGE], start=first + 1):
+    for number, group in listing.numbered(first, first + PAGE):
         lines.extend(group_lines(services, number, group))
     if page < pages:
         lines.append(t("staff_kb.more", LANG, page=page, pages=pages, next=page + 1,
@@ -109,7 +110,7 @@ def changed(change: Change, key: str, number: int) -> CommandResult:
     if len(change.texts) > ECHO:
         texts += "\n" + t("staff_kb.and_more", LANG, count=len(change.texts) - ECHO)
     return CommandResult(t(f"staff_kb.{key}", LANG, number=number, id=esc(change.entry_id),
-                           count=len(change.texts), texts=texts))
+                           count=len(change.texts), texts=texts, addition=change.addition))
 
 
 def group_number(args: list[str]) -> int | None:
@@ -136,8 +137,18 @@ async def draft(services: Services, actor: Actor, args: list[str]) -> CommandRes
     return changed(change, "drafted", number)
 
 
+async def undo_addition(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    number = group_number(args)
+    if number is None or len(args) != 1:
+        return CommandResult(t("staff_kb.usage_undo", LANG), ok=False)
+    change = await review_of(services).undo(number)
+    key = "undone_draft" if change.params.get("drafted") else "undone"
+    return changed(change, key, number)
+
+
 COMMANDS = {
     "unanswered": StaffCommand("unanswered", Role.AGENT, unanswered),
     "attach": StaffCommand("attach", Role.AGENT, attach),
     "draft": StaffCommand("draft", Role.SUPERVISOR, draft),
+    "undo_addition": StaffCommand("undo_addition", Role.SUPERVISOR, undo_addition),
 }

@@ -18,6 +18,7 @@ from storage.questions import QuestionLogRepository
 
 from ..answering.assistant import Assistant
 from ..outreach.broadcasts import BroadcastProgress
+from ..foundation.i18n import cli_lang
 from ..foundation.settings import Settings
 from ..requests.contacts import ContactRepository
 from ..delivery.outgoing import Outgoing
@@ -132,6 +133,8 @@ async def running_services(settings: Settings, migrate: bool = True) -> AsyncIte
             tickets=tickets, postman=postman, calendar=calendar)
         log.info("knowledge base: %d entries, %s matcher", len(knowledge.kb.entries),
                  knowledge.matcher.mode)
+        if gap := calendar.coverage_warning(utcnow().astimezone(calendar.tz).date(), cli_lang()):
+            log.warning("%s", gap)
         yield services
     finally:
         if services is not None:

@@ -20,6 +20,7 @@ from ..answering.answer_text import render_entry, render_under_review
 from ..answering.assistant import Reply
 from ..app.command_types import number
 from ..requests.contacts import ProfileInput
+from ..requests.profiles import industry_choice, numbered_industries, profile_reply
 from ..app.handoff import hand_off
 from ..app.question_forwarding import forward_question
 from ..foundation.i18n import SUPPORTED, t
@@ -29,7 +30,7 @@ from ..app.services import Services
 from ..requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
 from ..requests.staff_directory import Actor, Role
 from ..app.staff_commands import COMMANDS, REGISTRY, run_command
-from ..requests.ticket_views import category_label, status_label
+from ..requests.ticket_views import category_label
 from ..requests.ticket_rules import CATEGORIES, MAX_DESCRIPTION
 from ..requests.tickets import Content
 from ..requests.validators import (
@@ -83,15 +84,16 @@ class ConsoleIntake:
     """`/new` in the terminal: the same steps and validators as the Telegram intake."""
 
     STEPS = ("category", "describe", "company", "credit_code", "contact_name", "phone",
-             "consent", "confirm")
+             "industry", "consent", "confirm")
     VALIDATORS = {"company": validate_company_name, "credit_code": validate_credit_code,
                   "contact_name": validate_person_name, "phone": validate_phone}
     NEXT_PROMPT = {"company": "intake.credit_code", "credit_code": "intake.contact_name",
                    "contact_name": "intake.phone"}
 
-    def __init__(self, chat: "ConsoleChat", has_profile: bool) -> None:
+    def __init__(self, chat: "ConsoleChat", has_profile: bool, company: str = "") -> None:
         self.chat = chat
         self.has_profile = has_profile
+        self.company = company  # of the saved profile, shown in the confirmation
         self.step = "category"
         self.data: dict = {"text": []}
 
@@ -136,11 +138,21 @@ class ConsoleIntake:
                 self.say(f"intake.err.{exc.reason}")
                 return False
             if self.step == "phone":
-                self.step = "consent"
-                self.say("console.consent")
+                self.step = "industry"
+                self.say("console.industry",
+                         items=numbered_industries(self.chat.services.settings.intake.industries))
             else:
                 self.say(self.NEXT_PROMPT[self.step])
                 self.step = self.STEPS[self.STEPS.index(self.step) + 1]
+        elif self.step == "industry":
+            industries = self.chat.services.settings.intake.industries
+            try:
+                self.data["industry"] = industry_choice(text, industries)
+            except ValidationError as exc:
+                self.say(f"intake.err.{exc.reason}", max=len(industries))
+                return False
+            self.step = "consent"
+            self.say("console.consent")
         elif self.step == "consent":
             if text.lower() not in ("y", "yes", "是", "同意"):
                 self.say("intake.no_consent")
@@ -159,7 +171,7 @@ class ConsoleIntake:
     def confirm_prompt(self) -> None:
         self.say("intake.confirm", category=category_label(self.data["category"], self.chat.lang),
                  text="\n".join(self.data["text"])[:1000], files=0,
-                 company=self.data.get("company", ""))
+                 company=self.data.get("company") or self.company)
         self.say("console.confirm")
 
     async def submit(self) -> None:
@@ -167,7 +179,7 @@ class ConsoleIntake:
         if self.data.get("consent"):
             await services.contacts.save_profile(contact.id, ProfileInput(
                 self.data["company"], self.data["credit_code"], self.data["contact_name"],
-                self.data["phone"]))
+                self.data["phone"], self.data.get("industry")))
         await services.tickets.create(contact.id, self.data["category"],
                                       "\n".join(self.data["text"]))
 
@@ -225,6 +237,10 @@ class ConsoleChat:
             return
         self.role = role
         self.write(t(f"console.now_{role}", self.lang, commands=self.staff_commands()))
+        calendar = self.services.calendar
+        today = self.services.clock().astimezone(calendar.tz).date()
+        if role == "staff" and (gap := calendar.coverage_warning(today, self.lang)):
+            self.write(gap)
 
     async def staff_line(self, text: str) -> None:
         name, rest = (text.lstrip("/").split(maxsplit=1) + ["", ""])[:2]
@@ -252,7 +268,8 @@ class ConsoleChat:
         elif name == "/new":
             contact = await self.contact()
             profile = await self.services.contacts.profile(contact.id)
-            self.intake = ConsoleIntake(self, bool(profile and profile.consent_at))
+            self.intake = ConsoleIntake(self, bool(profile and profile.consent_at),
+                                        profile.company_name or "" if profile else "")
             self.intake.start()
         elif name == "/human":
             if await hand_off(self.services, await self.contact()) is None:
@@ -269,6 +286,10 @@ class ConsoleChat:
                     self.services, contact, self.forwardable) is None:
                 self.write(t("console.nothing_to_forward", self.lang))
             self.forwardable = None
+        elif name == "/profile":
+            self.write(plain_text(await profile_reply(
+                self.services.contacts, (await self.contact()).id, arg,
+                self.services.settings.intake.industries, self.lang)))
         elif name in ("/subscribe", "/unsubscribe"):
             await console_subscribe.command(self, name, arg)
         elif name in ("/rate", "/reopen"):
@@ -308,11 +329,8 @@ class ConsoleChat:
         if not tickets:
             self.write(plain_text(t("tg.no_tickets", self.lang)))
             return
-        lines = [plain_text(t("tg.ticket_line", self.lang, id=tk.id,
-                         category=category_label(tk.category, self.lang),
-                         status=status_label(tk.status, self.lang),
-                         date=tk.created_at.strftime("%Y-%m-%d"), text=tk.description[:40]))
-                 for tk in tickets]
+        views = self.services.tickets.views
+        lines = [plain_text(views.my_ticket_line(tk, self.lang)) for tk in tickets]
         self.write(plain_text(t("tg.my_tickets", self.lang)) + "\n" + "\n".join(lines))
 
     def topics(self, arg: str) -> None:

@@ -166,6 +166,27 @@ class SlaSettings(Section):
     followup_days: int = Field(7, ge=0)  # 0 = no follow-up visits
 
 
+INDUSTRIES = ["制造业", "批发和零售业", "软件和信息技术服务业", "建筑业", "交通运输和物流",
+              "住宿和餐饮业", "科学研究和技术服务业", "租赁和商务服务业", "农林牧渔业",
+              "文化、体育和娱乐业", "居民服务和其他服务业", "其他"]
+
+
+class IntakeSettings(Section):
+    """The request intake: the industries an enterprise may pick (所属行业, optional)."""
+
+    industries: Listed[str] = INDUSTRIES
+
+    @field_validator("industries")
+    @classmethod
+    def _industries(cls, value: list[str]) -> list[str]:
+        names = [name.strip() for name in value]
+        if not all(names) or len(set(names)) != len(names):
+            raise ValueError("industries must be distinct, non-empty names")
+        if any(len(name) > 64 for name in names):
+            raise ValueError("an industry name has at most 64 characters")
+        return names
+
+
 class ReportsSettings(Section):
     """Statistics charts and ledger exports (/stats, /export) are written here."""
 
@@ -192,6 +213,7 @@ class Settings(Section):
     web: WebSettings = WebSettings()
     calendar: CalendarSettings = CalendarSettings()
     sla: SlaSettings = SlaSettings()
+    intake: IntakeSettings = IntakeSettings()
     broadcast: BroadcastSettings = BroadcastSettings()
     reports: ReportsSettings = ReportsSettings()
     logging: LoggingSettings = LoggingSettings()

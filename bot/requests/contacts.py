@@ -34,6 +34,7 @@ class ProfileInput:
     credit_code: str
     contact_name: str
     phone: str
+    industry: str | None = None  # 所属行业, optional
 
 
 class ContactRepository:
@@ -80,8 +81,20 @@ class ContactRepository:
             profile.credit_code = data.credit_code
             profile.contact_name = data.contact_name
             profile.phone = data.phone
+            if data.industry is not None:  # skipped: keep one given earlier (/subscribe)
+                profile.industry = data.industry
             profile.consent_at = utcnow()
             profile.updated_at = utcnow()
+
+    async def update_profile(self, contact_id: int, field: str, value: str | None) -> bool:
+        """Change one field of a saved profile (already validated); False without one."""
+        async with self.sessions.begin() as session:
+            profile = await session.get(EnterpriseProfile, contact_id)
+            if profile is None:
+                return False
+            setattr(profile, field, value)
+            profile.updated_at = utcnow()
+            return True
 
 
 async def ensure_contacts(session: AsyncSession, people: list[Identity]) -> list[Contact]:

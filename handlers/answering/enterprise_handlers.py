@@ -12,10 +12,10 @@ from bot.answering import answer_views
 from bot.answering.reply_messages import entry_message, reply_messages
 from bot.app.handoff import hand_off
 from bot.app.question_forwarding import forward_question
+from bot.requests.profiles import profile_reply
 from bot.foundation.i18n import SUPPORTED, t
 from bot.delivery.outgoing import Button, Outgoing, esc
 from bot.requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
-from bot.requests.ticket_views import category_label, status_label
 from bot.requests.ticket_rules import MAX_FILE_BYTES
 from bot.requests.tickets import Content
 
@@ -256,11 +256,19 @@ async def my_tickets(update: Update, context: AppContext) -> None:
     if not tickets:
         await send(context, contact.chat_id, Outgoing(text=t("tg.no_tickets", lang)))
         return
-    lines = [t("tg.ticket_line", lang, id=tk.id, category=category_label(tk.category, lang),
-               status=status_label(tk.status, lang), date=tk.created_at.strftime("%Y-%m-%d"),
-               text=esc(tk.description[:40])) for tk in tickets]
+    views = context.services.tickets.views
+    lines = [views.my_ticket_line(tk, lang) for tk in tickets]
     await send(context, contact.chat_id, Outgoing(text=t("tg.my_tickets", lang) + "\n" +
                                                   "\n".join(lines)))
+
+
+async def profile_command(update: Update, context: AppContext) -> None:
+    """`/profile [项目 新内容]`: the enterprise's saved profile, viewed or edited."""
+    contact = await contact_of(update, context)
+    services = context.services
+    text = await profile_reply(services.contacts, contact.id, " ".join(context.args or []),
+                               services.settings.intake.industries, contact.language)
+    await send(context, contact.chat_id, Outgoing(text=text))
 
 
 async def media_in_human_mode(update: Update, context: AppContext) -> None:
@@ -305,6 +313,7 @@ def handlers() -> list:
         CommandHandler("lang", lang_command, filters=PRIVATE),
         CommandHandler("topics", topics, filters=PRIVATE),
         CommandHandler("mytickets", my_tickets, filters=PRIVATE),
+        CommandHandler("profile", profile_command, filters=PRIVATE),
         CommandHandler("human", human, filters=PRIVATE),
         CommandHandler("deleteme", delete_me, filters=PRIVATE),
         CallbackQueryHandler(delete_me_button, pattern=r"^erase:"),

@@ -46,7 +46,7 @@ async def test_another_enterprise_can_neither_rate_nor_reopen_a_request(tmp_path
 async def test_only_supervisors_reload_and_outsiders_are_not_relayed(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         await env.say(OWNER, "/human")
-        card = await env.reply_to(STAFF_GROUP, "企业请求转人工")
+        card = await env.reply_to(STAFF_GROUP, "企业请求人工服务")
         topic = card["message_thread_id"]
         await env.staff(AGENT_A, "/reload")
         await env.reply_to(STAFF_GROUP, "不是平台工作人员")
@@ -65,7 +65,7 @@ async def test_only_supervisors_reload_and_outsiders_are_not_relayed(tmp_path, k
 async def test_audit_log_records_commands_buttons_and_refusals(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         await env.say(OWNER, "/human")
-        card = await env.reply_to(STAFF_GROUP, "企业请求转人工")
+        card = await env.reply_to(STAFF_GROUP, "企业请求人工服务")
         n = int(card["text"].split("#", 1)[1].split()[0])
         await env.press(AGENT_A, card, f"tk:claim:{n}")  # a button
         await env.fake.wait_for_call("answerCallbackQuery")

@@ -94,6 +94,11 @@ async def test_intake_invalid_then_valid_input_creates_ticket(tmp_path, kb_dir, 
         await env.say(OWNER, "12345")
         await env.reply_to(OWNER["id"], "电话号码格式不正确")
         await env.say(OWNER, "138 0013 8000")
+        await env.reply_to(OWNER["id"], "所属行业（可选）")
+        shown = env.count(OWNER["id"])
+        await env.say(OWNER, "制造业")  # typed instead of pressed: the buttons are shown again
+        industry = await env.reply_to(OWNER["id"], "所属行业（可选）", after=shown)
+        await env.press(OWNER, industry, "ind:1")
         consent = await env.reply_to(OWNER["id"], "是否同意")
         await env.press(OWNER, consent, "consent:yes")
         confirm = await env.reply_to(OWNER["id"], "请确认")
@@ -101,6 +106,7 @@ async def test_intake_invalid_then_valid_input_creates_ticket(tmp_path, kb_dir, 
         await env.press(OWNER, confirm, "intake:confirm")
         accepted = await env.reply_to(OWNER["id"], "已受理，编号")
         assert "#1" in accepted["text"]
+        assert (await env.services.tickets.get(1))[2].industry == "制造业"  # the ledger's 所属行业
         card = await env.reply_to(STAFF_GROUP, "南宁某某科技有限公司")
         assert VALID_CODE in card["text"] and "13800138000" in card["text"]
         assert card.get("message_thread_id")  # its own forum topic

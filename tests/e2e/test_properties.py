@@ -157,7 +157,7 @@ def test_any_callback_data_is_handled_without_error(live, data, staff):
 
 FIELDS = [(validate_company_name, 0), (validate_credit_code, 1), (validate_person_name, 2),
           (validate_phone, 3)]
-NEXT_PROMPT = ["统一社会信用代码", "联系人姓名", "联系电话", "是否同意"]
+NEXT_PROMPT = ["统一社会信用代码", "联系人姓名", "联系电话", "所属行业"]
 
 
 async def start_intake(env: Env, user: dict, description: str, answers: tuple[str, ...]) -> None:
@@ -185,6 +185,8 @@ def test_intake_confirmation_shows_the_description_as_typed(live, description):
         env = live.env
         first_call = len(env.fake.calls)
         await start_intake(env, user, description, PROFILE)
+        await env.press(user, env.fake.sent(user["id"])[-1], "ind:0")
+        await env.reply_to(user["id"], "是否同意")
         await env.press(user, env.fake.sent(user["id"])[-1], "consent:yes")
         confirm = await env.reply_to(user["id"], "请确认")
         check_everything_sent_since(env, first_call)
@@ -195,7 +197,7 @@ def test_intake_confirmation_shows_the_description_as_typed(live, description):
 
 FIELDS = [(validate_company_name, 0), (validate_credit_code, 1), (validate_person_name, 2),
           (validate_phone, 3)]
-NEXT_PROMPT = ["统一社会信用代码", "联系人姓名", "联系电话", "是否同意"]
+NEXT_PROMPT = ["统一社会信用代码", "联系人姓名", "联系电话", "所属行业"]
 
 
 @settings(EXAMPLES, max_examples=15)

@@ -16,7 +16,7 @@ async def human_ticket(env) -> tuple[dict, int]:
     await env.reply_to(OWNER["id"], "第19条")
     await env.say(OWNER, "/human")
     await env.reply_to(OWNER["id"], "已为您转接平台工作人员")
-    card = await env.reply_to(STAFF_GROUP, "企业请求转人工")
+    card = await env.reply_to(STAFF_GROUP, "企业请求人工服务")
     assert "试用期最长可以约定多久" in card["text"]  # the recent question travels along
     return card, card["message_thread_id"]
 
@@ -148,6 +148,8 @@ async def restart_continues(env, more: dict) -> None:
     await env.reply_to(OWNER["id"], "企业全称")
     for text in ("某某公司", "91350100M000100Y43", "张三", "13800138000"):
         await env.say(OWNER, text)
+    industry = await env.reply_to(OWNER["id"], "所属行业")
+    await env.press(OWNER, industry, "ind:0")
     consent = await env.reply_to(OWNER["id"], "是否同意")
     await env.press(OWNER, consent, "consent:yes")
     confirm = await env.reply_to(OWNER["id"], "请确认")

@@ -63,7 +63,7 @@ async def test_whole_product_in_the_terminal(settings):
         settings,
         "试用期最长可以约定多久", "/new", "2", "客户欠款二十万", "/done",
         "某某科技有限公司", "91350100M000100Y44", "91350100M000100Y43", "张三", "123",
-        "13800138000", "y", "y",
+        "13800138000", "1", "y", "y",
         "/as staff", "/queue", "/take 1", "/reply 1 请提供合同复印件", "/note 1 内部备注",
         "/as enterprise", "合同已经发了", "/mytickets",
         "/as staff", "/resolve 1 已出具律师函", "/ticket 1",
