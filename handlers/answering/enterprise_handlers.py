@@ -311,12 +311,6 @@ def handlers() -> list:
     ]
 
 
-async def edited(update: Update, context: AppContext) -> None:
-    """Edits are not re-processed (the first version was already answered or relayed)."""
-    contact = await contact_of(update, context)
-    await send(context, contact.chat_id, Outgoing(text=t("tg.edited", contact.language)))
-
-
 async def delete_me(update: Update, context: AppContext) -> None:
     """Ask before erasing: the action cannot be undone."""
     contact = await contact_of(update, context)
