@@ -333,6 +333,7 @@ async def delete_me_button(update: Update, context: AppContext) -> None:
         return
     erased = await erase_contact(context.services.sessions, contact.id)
     context.user_data.clear()
+    context.chat_data.clear()
     log.info("personal data erased for contact %s", contact.id)
     await send(context, contact.chat_id, Outgoing(text=t(
         "tg.deleteme_done", lang, profile=t("tg.profile_erased" if erased.profile else "tg.profile_none", lang),

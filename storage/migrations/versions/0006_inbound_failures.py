@@ -1,7 +1,7 @@
 """inbound_updates: failures, last error and parking of poison updates; index for retention
 
 An update that cannot be parsed or whose handlers raise is retried a bounded number of times,
-then parked for an operator. Processed updates are pruned after `retention.days` (by
+then parked for an operator. Processed updates keep no payload; they are pruned after `retention.days` (by
 `processed_at`, hence the index; it also serves the replay's `processed_at IS NULL`).
 
 Revision ID: 0006
@@ -27,6 +27,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('last_error', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('parked_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_inbound_updates_processed', ['processed_at'], unique=False)
+    # A processed update's payload is no longer kept (it holds personal data, see /deleteme).
+    op.execute("UPDATE inbound_updates SET payload = NULL WHERE processed_at IS NOT NULL")
 
 
 def downgrade() -> None:
