@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.app.staff_commands import COMMANDS
 from bot.delivery.outgoing import Outgoing, esc
 from bot.foundation.i18n import t
 
@@ -23,12 +24,14 @@ async def unknown_command(update: Update, context: AppContext) -> None:
         return  # meant for another bot in the group
     if message.chat.type == "private":
         contact = await contact_of(update, context)
-        chat_id, lang, thread = contact.chat_id, contact.language, None
-    else:
-        chat_id, lang = message.chat_id, "zh-CN"
+        text = t("console.unknown_command", contact.language, command=esc(command))
+        chat_id, thread = contact.chat_id, None
+    else:  # the staff group: /help is an enterprise command, so the staff's are listed
+        text = t("tg.unknown_staff_command", "zh-CN", command=esc(command),
+                 commands=" ".join(f"/{name}" for name in COMMANDS))
+        chat_id = message.chat_id
         thread = message.message_thread_id if message.is_topic_message else None
-    await context.services.postman.send(chat_id, Outgoing(
-        text=t("console.unknown_command", lang, command=esc(command)), thread_id=thread), "ack")
+    await context.services.postman.send(chat_id, Outgoing(text=text, thread_id=thread), "ack")
 
 
 def handlers() -> list:

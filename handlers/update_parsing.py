@@ -22,8 +22,8 @@ def parse_update(data: str | dict, bot) -> Update:
         update = Update.de_json(data, bot)
     except Exception as exc:  # noqa: BLE001 - PTB raises whatever the malformed field causes
         raise ValueError(f"unparseable update: {type(exc).__name__}: {exc}"[:300]) from exc
-    if update is None:
-        raise ValueError("unparseable update: empty")
+    if update is None or is_placeholder(update):
+        raise ValueError("unparseable update: no content")
     return update
 
 

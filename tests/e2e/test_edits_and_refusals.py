@@ -143,7 +143,8 @@ async def test_unknown_commands_get_a_hint(tmp_path, kb_dir):
         await env.say(OWNER, "/foo")
         await env.reply_to(OWNER["id"], "不认识的命令 /foo")
         await env.staff(AGENT_A, "/bar 1 2")
-        await env.reply_to(STAFF_GROUP, "不认识的命令 /bar")
+        hint = await env.reply_to(STAFF_GROUP, "不认识的命令 /bar")
+        assert "/queue" in hint["text"] and "/reply" in hint["text"]
         await env.staff(AGENT_A, "/baz@some_other_bot")  # for another bot: not ours to answer
         await env.staff(AGENT_A, "/whoami")
         await env.reply_to(STAFF_GROUP, "工作人员")

@@ -3,6 +3,7 @@ number of times, then parked; they never stop the processing or the replay of th
 import pytest
 from sqlalchemy import select
 
+from handlers.update_parsing import parse_update
 from storage.models import InboundUpdate
 from tests.e2e.harness import OWNER, world
 
@@ -26,6 +27,13 @@ UNPARSEABLE = [
     {"edited_message": {"message_id": 1, "date": 0, "chat": {"id": 1}}},
     {"message": _nested(500)},  # parses as JSON, too deep for PTB
 ]
+
+
+@pytest.mark.parametrize("body", [*UNPARSEABLE, {}, "not json", "[1]", "{", "null"])
+def test_the_parser_refuses_the_class_with_a_clear_error(body):
+    data = body if isinstance(body, str) else {"update_id": 5, **body}
+    with pytest.raises(ValueError, match="^unparseable update: "):
+        parse_update(data, None)
 
 
 def _push_raw(fake, body: dict) -> int:
