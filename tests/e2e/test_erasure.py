@@ -15,7 +15,7 @@ PERSONAL = [PHONE, CREDIT_CODE, COMPANY, CONTACT_NAME, OWNER["first_name"]]
 
 async def _seed_everything(env) -> None:
     """A question, a request with its profile, a conversation with staff (relays both ways,
-    a note, the ticket's details shown to staff) and a subscription."""
+    a note, the ticket's details shown to staff), a subscription and an unfinished request."""
     await env.say(OWNER, f"我是{CONTACT_NAME}，电话{PHONE}，试用期最长可以约定多久")
     await env.reply_to(OWNER["id"], "第19条")
     confirm = await file_request(env, OWNER, "legal", f"{COMPANY}被拖欠货款，联系{CONTACT_NAME}")
@@ -42,6 +42,12 @@ async def _seed_everything(env) -> None:
     await env.press(OWNER, picker, "sub:ok:1")
     await env.fake.wait_for(lambda: "已订阅平台通知" in (
         env.fake.messages[(OWNER["id"], picker["message_id"])].get("text") or ""))
+    # A second request left half-way: its draft and step are conversation state.
+    await env.say(OWNER, "/new")
+    categories = await env.reply_to(OWNER["id"], "请选择需求类别", after=env.count(OWNER["id"]) - 1)
+    await env.press(OWNER, categories, "cat:financing")
+    await env.say(OWNER, f"{COMPANY}想贷款，找{CONTACT_NAME}，电话{PHONE}")
+    await env.reply_to(OWNER["id"], "已收到", after=env.count(OWNER["id"]) - 1)
 
 
 async def _text_values(url: str) -> list[tuple[str, str, str]]:
@@ -63,7 +69,8 @@ async def _text_values(url: str) -> list[tuple[str, str, str]]:
 
 
 async def test_deleteme_leaves_no_personal_data_in_any_table(tmp_path, kb_dir):
-    async with fake_world(tmp_path, kb_dir, "webhook") as (fake, settings):
+    async with fake_world(tmp_path, kb_dir, "webhook",  # faster than a person types
+                          SME_ASSISTANT__FLOOD_MESSAGES="100") as (fake, settings):
         async with running_bot(fake, settings, "webhook") as env:
             await _seed_everything(env)
             before = await _text_values(settings.database.url)
