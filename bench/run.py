@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (  # noqa: E402
-    broadcast_bench, db_bench, grouping_bench, matcher_bench, telegram_bench,
+    broadcast_bench, db_bench, grouping_bench, matcher_bench, retention_bench, telegram_bench,
 )
 
 if __name__ == "__main__":
@@ -27,3 +27,5 @@ if __name__ == "__main__":
           "sme_bench) and 100,000 (SQLite); ticket creation with 1 and 2 processes ==")
     for row in asyncio.run(db_bench.main([])):
         print(json.dumps(row, ensure_ascii=False))
+    print("== retention: 60 days of 20,000 updates and answers a day, pruned to 30 (SQLite) ==")
+    print(json.dumps(asyncio.run(retention_bench.main([])), ensure_ascii=False))

@@ -260,6 +260,34 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_updates(args: argparse.Namespace, settings: Settings) -> int:
+    """Updates parked after failing `telegram.max_update_attempts` times, for an operator."""
+    from storage.db import create_engine, session_factory
+    from storage.inbound import InboundStore
+    from storage.migrate import upgrade
+
+    async def run():
+        engine = create_engine(settings.database.url)
+        try:
+            await upgrade(engine)
+            return await InboundStore(session_factory(engine)).failures()
+        finally:
+            await engine.dispose()
+
+    lang, parked = cli_lang(), asyncio.run(run())
+    if not parked:
+        print(t("cli.updates_none", lang))
+        return 0
+    print(t("cli.updates_failed", lang, count=len(parked),
+            attempts=settings.telegram.max_update_attempts))
+    for row in parked:
+        print(t("cli.updates_row", lang, update_id=row.update_id, failures=row.failures,
+                received=f"{row.received_at:%Y-%m-%d %H:%M:%S}",
+                parked=f"{row.parked_at:%Y-%m-%d %H:%M:%S}",
+                error=(row.last_error or "").replace("\n", " ")))
+    return 0
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """The needs ledger of a period as .xlsx or CSV."""
     # Alembic (loaded and run on the way) logs routine INFO lines that would bury the result.
@@ -405,6 +433,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?")
     db.set_defaults(func=cmd_db)
+
+    updates = sub.add_parser("updates", help="stored Telegram updates").add_subparsers(
+        dest="updates_command", required=True)
+    updates.add_parser("failed", help="list the updates parked after failing"
+                       ).set_defaults(func=cmd_updates)
 
     ledger = sub.add_parser("export", help="the needs ledger (台账) of a period as xlsx or csv")
     ledger.add_argument("--period", default="month",

@@ -20,6 +20,7 @@ from handlers import register
 from handlers.telegram_context import AppContext, SMEApplication, identity_of
 from handlers.aiohttp_request import AiohttpRequest
 from handlers.durable_polling import StoringUpdatesRequest
+from handlers.update_parsing import is_placeholder, parse_stored
 from handlers.chat_ordering import PerChatUpdateProcessor
 from handlers.delivery.telegram_transport import TelegramTransport
 from storage.inbound import InboundStore
@@ -42,7 +43,10 @@ ENTERPRISE_COMMANDS = ("start", "help", "topics", "new", "mytickets", "profile",
 
 async def _admit(update: Update, context: AppContext) -> None:
     """Group -1: an update already processed (webhook retry, restart) stops here; otherwise its
-    sender's contact is found in the same transaction and kept for the handlers."""
+    sender's contact is found in the same transaction and kept for the handlers. An edited
+    message stops here too: it is not a new command or answer (the sender is told)."""
+    if is_placeholder(update):  # it could not be parsed: recorded as failed already
+        raise ApplicationHandlerStop
     services = context.services
     stale_before = utcnow() - timedelta(seconds=services.settings.telegram.replay_after_s)
     admission = await services.extras["gate"].admit(update.update_id, identity_of(update),
@@ -56,6 +60,9 @@ async def _admit(update: Update, context: AppContext) -> None:
     for conversation in context.application.conversations:  # another process may have moved it on
         await persistence.refresh_conversation(conversation, update)
     contact = admission.contact
+    if update.edited_message is not None:
+        await _edited(update, context)
+        raise ApplicationHandlerStop
     if contact is not None and update.message is not None:
         verdict = context.services.extras["flood"].check(contact.external_id)
         if verdict is not Verdict.ALLOW:
@@ -66,9 +73,34 @@ async def _admit(update: Update, context: AppContext) -> None:
             raise ApplicationHandlerStop
 
 
+async def _edited(update: Update, context: AppContext) -> None:
+    """Edits are not applied: a command is not run again, an intake step not answered again.
+    The sender is told in a private chat, and in a group when the edit was a command."""
+    message = update.edited_message
+    contact = context.admitted_contact
+    if contact is not None:
+        await context.services.postman.send(contact.chat_id, Outgoing(
+            text=t("tg.edited", contact.language)))
+    elif (message.text or "").startswith("/"):
+        thread = message.message_thread_id if message.is_topic_message else None
+        await context.services.postman.send(message.chat_id, Outgoing(
+            text=t("tg.edited", "zh-CN"), thread_id=thread))
+
+
 async def _on_error(update: object, context: AppContext) -> None:
+    """A handler raised: the update is recorded as failed (retried later, a bounded number of
+    times), a pending button press is answered and a private chat told."""
     log.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+    if not isinstance(update, Update):
+        return
+    await context.services.extras["inbound"].failed(
+        update.update_id, f"{type(context.error).__name__}: {context.error}")
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(t("tg.error_short", "zh-CN"))
+        except Exception:  # noqa: BLE001 - answered already, or too old
+            log.debug("callback query %s not answered", update.callback_query.id)
+    if update.effective_chat and update.effective_chat.type == "private":
         await context.services.postman.send(update.effective_chat.id,
                                             Outgoing(text=t("tg.error", "zh-CN")))
 
@@ -80,11 +112,23 @@ async def _replay_stored(application: SMEApplication) -> None:
     grace = application.services.settings.telegram.replay_after_s
     received_before = None
     while True:
-        for _, payload in await store.unprocessed(received_before):
-            await application.update_queue.put(Update.de_json(json.loads(payload),
-                                                              application.bot))
+        try:
+            await _replay_once(application, store, received_before)
+        except Exception:  # noqa: BLE001 - the loop outlives any failure; tried again soon
+            log.exception("replay of stored updates failed; trying again in %.0fs", grace / 3)
         await asyncio.sleep(grace / 3)
         received_before = utcnow() - timedelta(seconds=grace)
+
+
+async def _replay_once(application: SMEApplication, store: InboundStore,
+                       received_before) -> None:
+    """Queue every stored, unprocessed, not parked update; one that cannot be parsed is
+    recorded as failed and skipped, the others go on."""
+    for update_id, payload in await store.unprocessed(received_before):
+        update = await parse_stored(store, application.bot, update_id, payload)
+        if update is not None:
+            store.counts["replayed"] += 1
+            await application.update_queue.put(update)
 
 
 def _leadership(application: SMEApplication) -> Leadership:
@@ -134,7 +178,8 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
     settings = services.settings
     if settings.telegram.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    inbound = services.extras.setdefault("inbound", InboundStore(services.sessions))
+    inbound = services.extras.setdefault("inbound", InboundStore(
+        services.sessions, settings.telegram.max_update_attempts))
     services.extras.setdefault("gate", Gate(services.sessions))
     processor = PerChatUpdateProcessor(16)
     services.extras.setdefault("flood", FloodGuard(settings.assistant.flood_messages,

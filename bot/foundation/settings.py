@@ -80,6 +80,7 @@ class TelegramSettings(Section):
     pace_group_per_minute: int = Field(20, ge=1)
     pace_overall_per_s: int = Field(30, ge=1)
     replay_after_s: float = Field(30.0, gt=0)
+    max_update_attempts: int = Field(3, ge=1, le=100)
 
 
 class WebSettings(Section):
@@ -200,6 +201,12 @@ class BroadcastSettings(Section):
     progress_interval_s: float = Field(5.0, gt=0)  # between edits of the staff's progress message
 
 
+class RetentionSettings(Section):
+    """How long processed updates and sent outbox messages are kept."""
+
+    days: int = Field(30, ge=1, le=3650)
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -216,6 +223,7 @@ class Settings(Section):
     intake: IntakeSettings = IntakeSettings()
     broadcast: BroadcastSettings = BroadcastSettings()
     reports: ReportsSettings = ReportsSettings()
+    retention: RetentionSettings = RetentionSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

@@ -335,12 +335,6 @@ def handlers() -> list:
     ]
 
 
-async def edited(update: Update, context: AppContext) -> None:
-    """Edits are not re-processed (the first version was already answered or relayed)."""
-    contact = await contact_of(update, context)
-    await send(context, contact.chat_id, Outgoing(text=t("tg.edited", contact.language)))
-
-
 async def delete_me(update: Update, context: AppContext) -> None:
     """Ask before erasing: the action cannot be undone."""
     contact = await contact_of(update, context)
@@ -363,6 +357,7 @@ async def delete_me_button(update: Update, context: AppContext) -> None:
         return
     erased = await erase_contact(context.services.sessions, contact.id)
     context.user_data.clear()
+    context.chat_data.clear()
     log.info("personal data erased for contact %s", contact.id)
     await send(context, contact.chat_id, Outgoing(text=t(
         "tg.deleteme_done", lang, profile=t("tg.profile_erased" if erased.profile else "tg.profile_none", lang),

@@ -116,3 +116,27 @@ def test_the_bot_token_never_reaches_the_logs(env):
         output = proc.communicate(timeout=20)[0]
     assert "SECRET-token-value" not in output
     assert output  # it did log something (the failed start)
+
+
+async def test_updates_failed_lists_the_parked_updates(env):
+    from storage.db import create_engine, session_factory
+    from storage.inbound import InboundStore
+    from storage.migrate import upgrade
+
+    engine = create_engine(env["SME_DATABASE_URL"])
+    try:
+        await upgrade(engine)
+        done = cli(env, "updates", "failed")
+        assert done.returncode == 0 and "#" not in done.stdout, done.stderr
+        store = InboundStore(session_factory(engine), max_attempts=2)
+        for update_id in (41, 42, 43):
+            await store.record(update_id, json.dumps({"update_id": update_id, "message": "x"}))
+        assert not await store.failed(41, "unparseable update: AttributeError: 'str'")
+        assert await store.failed(41, "unparseable update: AttributeError: 'str'")
+        assert not await store.failed(42, "RuntimeError: once")  # still to be tried again
+    finally:
+        await engine.dispose()
+    done = cli(env, "updates", "failed")
+    assert done.returncode == 0, done.stderr
+    assert "#41" in done.stdout and "AttributeError" in done.stdout
+    assert "#42" not in done.stdout and "#43" not in done.stdout
