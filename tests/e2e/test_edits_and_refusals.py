@@ -68,6 +68,8 @@ async def test_an_edit_during_intake_is_not_an_answer(tmp_path, kb_dir):
         assert not _texts(env, OWNER["id"], "统一社会信用代码（")  # still at the company step
         for text in ("某某公司", "91350100M000100Y43", "张三", "13800138000"):
             await env.say(OWNER, text)
+        industry = await env.reply_to(OWNER["id"], "所属行业")
+        await env.press(OWNER, industry, "ind:1")
         consent = await env.reply_to(OWNER["id"], "是否同意")
         await env.press(OWNER, consent, "consent:yes")
         confirm = await env.reply_to(OWNER["id"], "请确认")

@@ -24,7 +24,7 @@ async def _seed_everything(env) -> None:
     await env.reply_to(STAFF_GROUP, PHONE)  # the staff card carries the profile
     await env.say(OWNER, "/human")
     await env.reply_to(OWNER["id"], "已为您转接平台工作人员")
-    card = await env.reply_to(STAFF_GROUP, "企业请求转人工")
+    card = await env.reply_to(STAFF_GROUP, "企业请求人工服务")
     human = int(env.button(card, "tk:claim:").rsplit(":", 1)[1])
     await env.say(OWNER, f"我的手机是{PHONE}，统一社会信用代码{CREDIT_CODE}")
     await env.reply_to(STAFF_GROUP, f"统一社会信用代码{CREDIT_CODE}")

@@ -37,7 +37,7 @@ async def test_expired_and_high_risk_answers_offer_staff_and_kbstatus_lists_them
         risky = await env.reply_to(OWNER["id"], "二倍的工资")
         assert "建议先核对劳动合同" in risky["text"] and buttons(risky)[0] == "human"
         await env.press(OWNER, risky, "human")  # the button hands the question to staff
-        await env.reply_to(STAFF_GROUP, "企业请求转人工")
+        await env.reply_to(STAFF_GROUP, "企业请求人工服务")
         await env.staff(AGENT_A, "/kbstatus")
         await env.reply_to(STAFF_GROUP, "不是平台工作人员")
         await env.staff(SUPERVISOR, "/kbstatus")
