@@ -67,10 +67,14 @@ async def _admit(update: Update, context: AppContext) -> None:
 
 
 async def _on_error(update: object, context: AppContext) -> None:
+    """Log it and tell the chat it came from (a private chat, or a group in the message's
+    topic), so nobody waits for a reply that will not come."""
     log.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
-        await context.services.postman.send(update.effective_chat.id,
-                                            Outgoing(text=t("tg.error", "zh-CN")))
+    if isinstance(update, Update) and update.effective_chat:
+        message = update.effective_message
+        thread = message.message_thread_id if message and message.is_topic_message else None
+        await context.services.postman.send(update.effective_chat.id, Outgoing(
+            text=t("tg.error", "zh-CN"), thread_id=thread))
 
 
 async def _replay_stored(application: SMEApplication) -> None:

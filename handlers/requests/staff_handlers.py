@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.requests import audit
 from bot.app.command_types import CommandResult
 from bot.foundation.i18n import t
+from bot.foundation.numbers import whole_number
 from bot.delivery.outgoing import Outgoing, esc
 from bot.requests.staff_directory import Actor
 from bot.app.staff_commands import COMMANDS, REGISTRY, outcome_text, run_command, ticket_action
@@ -76,13 +77,10 @@ async def card_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     actor = actor_of(update, context)
     parts = decode_callback(query.data)
-    target = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    target = whole_number(parts[2]) if len(parts) == 3 else None
     if await refuse_outsider(update, context, actor, ":".join(["button", *parts[1:2]]), target):
         return
-    if len(parts) != 3 or not parts[2].isdigit():
-        await query.answer(t("tg.stale_button", LANG))
-        return
-    action, ticket_id = parts[1], int(parts[2])
+    action, ticket_id = (parts[1], target) if target is not None else (None, None)
     if action not in ("claim", "resolve", "close", "reopen"):
         await query.answer(t("tg.stale_button", LANG))
         return

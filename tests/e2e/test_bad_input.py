@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from storage.models import Contact
-from tests.e2e.harness import OUTSIDER, OWNER, file_request, world
+from tests.e2e.harness import OUTSIDER, OWNER, STAFF_GROUP, SUPERVISOR, file_request, world
 from tests.fakebot import builders as b
 
 
@@ -99,3 +99,37 @@ async def test_flood_gets_one_notice_and_others_stay_served(tmp_path, kb_dir):
         sent = [m.get("text") or "" for m in env.fake.sent(OWNER["id"])]
         assert sum("您发送得太快了" in t for t in sent) == 1
         assert sum("第19条" in t for t in sent) <= 5
+
+
+STAFF_INPUTS = [  # (command, what its refusal says)
+    ("/stats 9999-12-31", "日期超出范围"), ("/stats 0001-01-01", "日期超出范围"),
+    ("/export 0001-01 csv", "日期超出范围"), ("/unanswered 9999-12-31", "日期超出范围"),
+    ("/unanswered 0001-01-01..0001-01-31 2", "日期超出范围"),
+    ("/ticket ²", "用法"), ("/ticket #①", "用法"), ("/ticket 99999999999", "用法"),
+    ("/take 2147483648", "用法"), ("/reply 99999999999 您好", "用法"),
+    ("/note 9223372036854775808 备注", "用法"), ("/broadcast_cancel 99999999999", "用法"),
+    ("/attach ² kb-1", "用法"),
+]
+
+
+async def test_staff_inputs_out_of_range_get_a_refusal_in_the_group(tmp_path, kb_dir):
+    """Issue 16, item 6: each input used to raise (no reply at all); now each gets its
+    refusal where it was typed, and /export leaves no file behind."""
+    reports = tmp_path / "reports"
+    async with world(tmp_path, kb_dir, "polling", SME_REPORTS__DIR=str(reports)) as env:
+        for text, refusal in STAFF_INPUTS:
+            before = env.count(STAFF_GROUP)
+            await env.staff(SUPERVISOR, text)
+            reply = await env.reply_to(STAFF_GROUP, "", after=before)
+            assert refusal in reply["text"], (text, reply["text"])
+        assert not [p for p in reports.rglob("*") if p.is_file()]
+        # Ticket numbers past the database's range in button data: a "stale button" answer.
+        for data in ("tk:claim:99999999999", "tk:claim:²", "tk:resolve:2147483648"):
+            answered = len(answers(env))
+            await env.press(SUPERVISOR, reply, data)
+            await env.fake.wait_for(lambda: len(answers(env)) > answered)
+            assert "已失效" in answers(env)[-1].params.get("text", ""), data
+
+
+def answers(env) -> list:
+    return [c for c in env.fake.calls if c.method == "answerCallbackQuery"]
