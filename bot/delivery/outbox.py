@@ -70,6 +70,7 @@ class Migrated(Exception):
 @dataclass(frozen=True)
 class Delivered:
     message_id: int | None
+    more: bool = False  # one part of a longer text went out; the rest is still to send
 
 
 class Transport(Protocol):
@@ -294,14 +295,15 @@ class OutboxSender:
                 return _Outcome(row, "failed", error=f"{message.edit_target} was never sent")
         result = await self.transport.send(chat_id, message, thread_id, edit_id)
         # An edited card is the same message: only new messages are linked to the ticket.
-        return _Outcome(row, "sent", message_id=result.message_id,
+        return _Outcome(row, "part" if result.more else "sent", message_id=result.message_id,
                         link_chat=chat_id if edit_id is None and row.chat_id == STAFF_CHAT
-                        else None)
+                        else None, parts_sent=message.parts_sent + 1 if result.more else 0)
 
     async def _record(self, session: AsyncSession, outcomes: list["_Outcome"]) -> None:
         """Store every outcome of a round (bulk updates by id) in the round's transaction."""
         now = utcnow()
         changes: list[dict] = []
+        parts: list[dict] = []  # rows with some parts of their text delivered
         tickets: list[dict] = []
         broadcasts: list[dict] = []  # progress messages posted
         bulk: set[int] = set()  # broadcasts whose messages were recorded
@@ -312,6 +314,16 @@ class OutboxSender:
             row = out.row
             if row.priority >= BULK and row.broadcast_id is not None:
                 bulk.add(row.broadcast_id)
+            if out.status == "part":  # delivered so far: the next part is due at once
+                payload = {**json.loads(row.payload), "parts_sent": out.parts_sent}
+                parts.append({"id": row.id, "payload": json.dumps(payload, ensure_ascii=False),
+                              "last_error": None, "sent_message_id": out.message_id,
+                              "next_attempt_at": now})
+                if (out.link_chat is not None and out.message_id is not None
+                        and row.ticket_id is not None):
+                    links.append(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
+                                             ticket_id=row.ticket_id))
+                continue
             if out.status == "retry" and row.attempts + 1 < MAX_ATTEMPTS:
                 delay = max(out.delay, min(BACKOFF_CAP, 0.5 * 2 ** (row.attempts + 1))
                             if out.backoff else 0.0)
@@ -344,7 +356,9 @@ class OutboxSender:
             if out.link_chat is not None and out.message_id is not None:
                 links.append(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
                                          ticket_id=row.ticket_id))
-        await session.execute(update(OutboxMessage), changes)
+        for values in (changes, parts):
+            if values:
+                await session.execute(update(OutboxMessage), values)
         for values in tickets:  # rare (a topic or a card per request): one by one
             await session.execute(update(Ticket), [values])
         if broadcasts:
@@ -364,7 +378,7 @@ class OutboxSender:
 @dataclass
 class _Outcome:
     row: OutboxMessage
-    status: str  # sent, failed or retry
+    status: str  # sent, part (of a longer text), failed or retry
     message_id: int | None = None
     link_chat: str | None = None
     thread_id: int | None = None
@@ -372,3 +386,4 @@ class _Outcome:
     delay: float = 0.0
     backoff: bool = True  # grow the delay with each attempt
     unreachable: bool = False
+    parts_sent: int = 0  # with status "part": the parts delivered so far
