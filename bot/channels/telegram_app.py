@@ -28,6 +28,7 @@ from storage.persistence import DatabasePersistence
 
 from ..delivery.flood_guard import FloodGuard, Verdict
 from ..requests.admission import Gate
+from ..requests.refusals import RefusalLimiter
 from ..delivery.pacing import Limits, Pacer
 from ..foundation.i18n import t
 from ..app.leadership import LeaseStore, Leadership, holder_name
@@ -143,6 +144,7 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
     processor = PerChatUpdateProcessor(16)
     services.extras.setdefault("flood", FloodGuard(settings.assistant.flood_messages,
                                                    settings.assistant.flood_window_s))
+    services.extras.setdefault("refusals", RefusalLimiter())
     builder = (
         ApplicationBuilder()
         .application_class(SMEApplication, {"services": services})
