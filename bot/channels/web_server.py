@@ -5,6 +5,7 @@ unprocessed updates are replayed at start) and rejects requests without the secr
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -18,11 +19,13 @@ from storage.inbound import InboundStore
 from storage.models import OutboxMessage, QuestionLog
 
 from ..app.services import Services
+from .web_guard import ConnectionGuard
 
 log = logging.getLogger(__name__)
 SERVICES = web.AppKey("services", Services)
 APPLICATION = web.AppKey("application", Application)
 COUNTERS = web.AppKey("counters", dict)
+GUARD = web.AppKey("guard", ConnectionGuard)
 
 
 async def webhook(request: web.Request) -> web.Response:
@@ -35,6 +38,12 @@ async def webhook(request: web.Request) -> web.Response:
         counters["forbidden"] += 1
         log.warning("webhook request without a valid secret token from %s", request.remote)
         return web.Response(status=403)
+    try:  # a body that trickles in is cut off (the head's timeout is the guard's)
+        await asyncio.wait_for(request.read(),
+                               services.settings.web.body_timeout_s)
+    except asyncio.TimeoutError:
+        counters["slow"] += 1
+        return web.Response(status=408, headers={"Connection": "close"})
     try:
         payload = await request.json()
         update_id = int(payload["update_id"])
@@ -91,11 +100,14 @@ async def metrics(request: web.Request) -> web.Response:
                         content_type="text/plain", charset="utf-8")
 
 
-def make_web_app(services: Services, application: Application) -> web.Application:
+def make_web_app(services: Services, application: Application,
+                 guard: ConnectionGuard | None = None) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = services
     app[APPLICATION] = application
-    app[COUNTERS] = {"received": 0, "duplicate": 0, "forbidden": 0, "bad": 0}
+    app[COUNTERS] = {"received": 0, "duplicate": 0, "forbidden": 0, "bad": 0, "slow": 0}
+    if guard is not None:
+        app[GUARD] = guard
     app.router.add_post(services.settings.telegram.webhook_path, webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
