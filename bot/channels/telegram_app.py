@@ -30,6 +30,7 @@ from ..delivery.flood_guard import FloodGuard, Verdict
 from ..requests.admission import Gate
 from ..requests.refusals import RefusalLimiter
 from ..delivery.pacing import Limits, Pacer
+from ..foundation import metrics
 from ..foundation.i18n import t
 from ..app.leadership import LeaseStore, Leadership, holder_name
 from ..delivery.outgoing import Outgoing
@@ -52,6 +53,9 @@ async def _admit(update: Update, context: AppContext) -> None:
         log.info("duplicate update %s ignored", update.update_id)
         raise ApplicationHandlerStop
     services.extras["inbound"].claimed(update.update_id)
+    chat = update.effective_chat
+    if update.message is not None and chat is not None and chat.type == "private":
+        services.answer_clock.received(str(chat.id))  # sme_answer_latency_seconds
     context.admitted_contact = admission.contact
     persistence = context.application.persistence
     for conversation in context.application.conversations:  # another process may have moved it on
@@ -86,6 +90,7 @@ async def _replay_stored(application: SMEApplication) -> None:
     received_before = None
     while True:
         for _, payload in await store.unprocessed(received_before):
+            metrics.UPDATES_REPLAYED.inc()
             await application.update_queue.put(Update.de_json(json.loads(payload),
                                                               application.bot))
         await asyncio.sleep(grace / 3)

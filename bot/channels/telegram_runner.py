@@ -58,7 +58,7 @@ async def webhook_server(services: Services) -> AsyncIterator[tuple]:
         quiet_loop_errors(asyncio.get_running_loop(), LogThrottle())
         ensure_descriptors(web_settings.max_connections)
         guard = ConnectionGuard(web_settings.max_connections, web_settings.header_timeout_s)
-        runner = web.AppRunner(make_web_app(services, application, guard),
+        runner = web.AppRunner(make_web_app(services, application),
                                keepalive_timeout=web_settings.header_timeout_s)
         await runner.setup()
         site = GuardedSite(runner, web_settings.host, web_settings.port, guard)

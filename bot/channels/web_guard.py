@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from ..foundation import metrics
 from ..foundation.log_throttle import LogThrottle
 
 log = logging.getLogger(__name__)
@@ -42,16 +43,19 @@ class ConnectionGuard:
     def _admit(self, connection: _Guarded) -> bool:
         if len(self._open) >= self.limit:
             self.shed += 1
+            metrics.CONNECTIONS_SHED.inc()
             slow = next((c for c in self._open if c.awaiting_head), None)
             if slow is None:
                 return False
             self._drop(slow)
             slow.transport.abort()
         self._open[connection] = None
+        metrics.CONNECTIONS_OPEN.inc()
         return True
 
     def _drop(self, connection: _Guarded) -> None:
-        self._open.pop(connection, None)
+        if self._open.pop(connection, 0) is None:  # was open (its value is None)
+            metrics.CONNECTIONS_OPEN.dec()
         connection.cancel_deadline()
 
 
@@ -113,6 +117,7 @@ class _Guarded(asyncio.Protocol):
         self._deadline = None
         if self.awaiting_head and self.transport is not None:
             self.guard.timed_out += 1
+            metrics.CONNECTIONS_TIMED_OUT.inc()
             self.guard._drop(self)
             self.transport.abort()
 

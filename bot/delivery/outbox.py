@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Broadcast, Contact, MessageLink, OutboxMessage, Ticket, aware, utcnow
 
+from ..foundation import metrics
 from ..foundation.i18n import t
+from .answer_clock import AnswerClock
 from .outgoing import STAFF_CHAT, Outgoing
 from .pacing import Pacer
 
@@ -44,11 +47,13 @@ IDLE_POLL = 0.5  # rows written by other processes (which cannot wake this one) 
 
 
 class RetryLater(Exception):
-    """Flood control or a temporary failure: try again after `delay` seconds."""
+    """Flood control or a temporary failure: try again after `delay` seconds. `kind` names
+    it for the metrics: 429, 5xx, timeout, network or error."""
 
-    def __init__(self, delay: float, reason: str) -> None:
+    def __init__(self, delay: float, reason: str, kind: str = "error") -> None:
         super().__init__(reason)
         self.delay = delay
+        self.kind = kind
 
 
 class Unreachable(Exception):
@@ -115,7 +120,8 @@ class OutboxSender:
 
     def __init__(self, sessions: async_sessionmaker, transport: Transport,
                  staff_chat_id: int | str | None, use_topics: bool = True,
-                 pacer: Pacer | None = None, on_bulk: BulkObserver | None = None) -> None:
+                 pacer: Pacer | None = None, on_bulk: BulkObserver | None = None,
+                 answer_clock: AnswerClock | None = None) -> None:
         self.sessions = sessions
         self.transport = transport
         self.staff_chat_id = staff_chat_id
@@ -124,6 +130,7 @@ class OutboxSender:
         self._parallel = asyncio.Semaphore(PARALLEL)
         self.pacer = pacer
         self.on_bulk = on_bulk
+        self.answer_clock = answer_clock
         self._inflight: dict[str, asyncio.Task] = {}  # chat → its send in progress
         self._done: list[_Outcome] = []  # finished sends waiting to be recorded
         self._task: asyncio.Task | None = None
@@ -223,6 +230,7 @@ class OutboxSender:
 
     async def _send_in_background(self, row: OutboxMessage, ticket: Ticket | None,
                                   progress_id: int | None) -> None:
+        started = time.monotonic()
         try:
             async with self._parallel:
                 outcome = await self._attempt(row, ticket, progress_id)
@@ -232,8 +240,19 @@ class OutboxSender:
         finally:
             if self.pacer is not None and row.purpose not in UNPACED:
                 self.pacer.done(self._chat(row))  # the limits count from the send's return
+        self._measure(outcome, time.monotonic() - started)
         self._done.append(outcome)
         self._wake.set()
+
+    def _measure(self, outcome: "_Outcome", seconds: float) -> None:
+        metrics.SEND_LATENCY.labels(outcome.kind).observe(seconds)
+        metrics.SENDS.labels(outcome.kind).inc()
+        row = outcome.row
+        if (self.answer_clock is not None and outcome.status in ("sent", "part")
+                and row.priority < BULK and row.chat_id != STAFF_CHAT):
+            waited = self.answer_clock.answered(row.chat_id)
+            if waited is not None:
+                metrics.ANSWER_LATENCY.observe(waited)
 
     def _paced(self, due: list[OutboxMessage]) -> tuple[list[OutboxMessage], list[float]]:
         """Reserve, in priority order, the sends Telegram's limits allow now; the others
@@ -261,18 +280,19 @@ class OutboxSender:
         try:
             return await self._send(row, ticket, progress_id)
         except RetryLater as exc:
-            return _Outcome(row, "retry", error=str(exc), delay=exc.delay)
+            return _Outcome(row, "retry", error=str(exc), delay=exc.delay, kind=exc.kind)
         except Unreachable as exc:
-            return _Outcome(row, "failed", error=f"unreachable: {exc}", unreachable=True)
+            return _Outcome(row, "failed", error=f"unreachable: {exc}", unreachable=True,
+                            kind="403")
         except Rejected as exc:
-            return _Outcome(row, "failed", error=str(exc))
+            return _Outcome(row, "failed", error=str(exc), kind="400")
         except Migrated as exc:
             if row.chat_id != STAFF_CHAT:
-                return _Outcome(row, "failed", error=str(exc))
+                return _Outcome(row, "failed", error=str(exc), kind="400")
             log.error("the staff group moved to chat id %s: using it now; update "
                       "staff.chat_id in the configuration", exc.new_chat_id)
             self.staff_chat_id = exc.new_chat_id
-            return _Outcome(row, "retry", error=str(exc), backoff=False)
+            return _Outcome(row, "retry", error=str(exc), backoff=False, kind="400")
 
     async def _send(self, row: OutboxMessage, ticket: Ticket | None,
                     progress_id: int | None) -> "_Outcome":
@@ -387,3 +407,8 @@ class _Outcome:
     backoff: bool = True  # grow the delay with each attempt
     unreachable: bool = False
     parts_sent: int = 0  # with status "part": the parts delivered so far
+    kind: str = ""  # for the metrics: sent, part or the failure's kind (429, 403, …)
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            self.kind = self.status if self.status in ("sent", "part") else "error"

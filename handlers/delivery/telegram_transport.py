@@ -29,6 +29,16 @@ def markup(message: Outgoing):
     return None
 
 
+def _kind(exc: Exception) -> str:
+    """A temporary failure for the metrics: timeout, network (no answer: the connection
+    failed) or 5xx (PTB raises NetworkError for Telegram's server errors too)."""
+    if isinstance(exc, TimedOut):
+        return "timeout"
+    if isinstance(exc, NetworkError) and not str(exc.message).startswith("httpx"):
+        return "5xx"
+    return "network"
+
+
 def _seconds(value) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
@@ -72,8 +82,8 @@ class TelegramTransport:
     @staticmethod
     def _retry(exc: Exception) -> RetryLater:
         if isinstance(exc, RetryAfter):
-            return RetryLater(_seconds(exc.retry_after), f"flood control: {exc.message}")
-        return RetryLater(1.0, f"{type(exc).__name__}: {exc}")
+            return RetryLater(_seconds(exc.retry_after), f"flood control: {exc.message}", "429")
+        return RetryLater(1.0, f"{type(exc).__name__}: {exc}", _kind(exc))
 
     async def _send(self, chat_id: int, message: Outgoing, thread_id: int | None,
                     edit_message_id: int | None) -> Delivered:
