@@ -1,8 +1,9 @@
 """Bad and hostile input: a polite, specific reply; nothing crashes, leaks or is lost."""
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from storage.models import Contact
 from tests.e2e.harness import OUTSIDER, OWNER, STAFF_GROUP, SUPERVISOR, file_request, world
+from tests.e2e.test_access_rules import filed_and_resolved
 from tests.fakebot import builders as b
 
 
@@ -39,17 +40,38 @@ async def test_unsupported_content_and_edits(tmp_path, kb_dir):
         assert fake.sent(-100999) == []
 
 
-async def test_forged_and_stale_callback_data(tmp_path, kb_dir):
+# What a forged or stale button could change (the audit log of refusals and the outbox of
+# answers are expected to grow; contacts: the presser's own is created on first contact).
+STATE_TABLES = ("tickets", "ticket_events", "ticket_messages", "feedback", "question_log",
+                "enterprise_profiles", "subscriptions", "broadcasts", "message_links")
+
+
+async def state(env) -> dict[str, list]:
+    async with env.services.sessions() as session:
+        return {table: [tuple(row) for row in (await session.execute(
+            text(f"SELECT * FROM {table} ORDER BY 1"))).all()] for table in STATE_TABLES}
+
+
+async def test_forged_and_stale_callback_data_change_nothing(tmp_path, kb_dir):
+    """Another user replays or forges buttons aimed at the owner's request #1 and question:
+    each is refused, and no row of anything a button can change is different afterwards."""
     async with world(tmp_path, kb_dir, "polling") as env:
-        await env.say(OWNER, "/start")
-        welcome = await env.reply_to(OWNER["id"], "中小企业公共服务平台")
-        for data in ("rate:999:5", "rate:x:y", "reopen:abc", "kb:no-such-entry", "fb:1:1",
-                     "tk:claim:1", "tp:99:0", "cat:bogus"):
-            await env.press(OUTSIDER, welcome, data)
-        await env.fake.wait_for(lambda: len([c for c in env.fake.calls
-                                             if c.method == "answerCallbackQuery"]) >= 7)
-        await env.say(OWNER, "/help")
+        ticket_id, resolved = await filed_and_resolved(env)
+        await env.say(OWNER, "试用期最长可以约定多久")
+        answer = await env.reply_to(OWNER["id"], "第19条")
+        question_id = int(env.button(answer, "fb:").split(":")[1])
+        before = await state(env)
+        forged = [f"rate:{ticket_id}:1", f"reopen:{ticket_id}", f"fu:{ticket_id}:no",
+                  f"fb:{question_id}:0", f"tk:claim:{ticket_id}", f"tk:reopen:{ticket_id}",
+                  f"tk:close:{ticket_id}", "bc:send:1", "intake:confirm", "consent:yes",
+                  "rate:999:5", "rate:x:y", "reopen:abc", "kb:no-such-entry", "tp:99:0",
+                  "cat:bogus", f"rate:{ticket_id}:99", f"fb:{question_id}"]
+        for data in forged:
+            for message in (resolved, answer):
+                await env.press(OUTSIDER, message, data)
+        await env.say(OWNER, "/help")  # the same chat: handled after every press above
         await env.reply_to(OWNER["id"], "怎么用")
+        assert await state(env) == before
 
 
 async def test_mytickets_and_deleteme(tmp_path, kb_dir):
