@@ -18,6 +18,8 @@ from knowledge.normalize import has_han, has_meaningful_text
 from knowledge.service import KnowledgeService
 from knowledge.smalltalk import SmallTalk, small_talk
 
+from ..foundation import metrics
+
 if TYPE_CHECKING:  # the command-line `ask` must start fast: no database modules
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -126,6 +128,11 @@ class Assistant:
             reply = await asyncio.to_thread(self.answer_only, text)
         else:
             reply = self.answer_only(text)
+        if reply.result is not None:
+            decision = reply.result.decision.value
+            metrics.MATCHER_DECISIONS.labels(decision).inc()
+            if reply.result.best:
+                metrics.MATCHER_CONFIDENCE.labels(decision).observe(reply.result.confidence)
         if reply.result is not None and self.questions is not None:
             from storage.questions import LoggedQuestion
 

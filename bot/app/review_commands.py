@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .command_types import CommandResult, StaffCommand
+from .command_types import CommandResult, StaffCommand, period_refusal
 from ..foundation.i18n import t
 from ..delivery.outgoing import esc
+from ..foundation.numbers import whole_number
 from ..foundation.periods import Period, PeriodError, parse_period
 from ..answering.question_review import Change, Listing, QuestionGroup, QuestionReview
 from .services import Services
@@ -25,6 +26,8 @@ PAGE = 10
 DEFAULT_DAYS = 30
 ECHO = 10  # wordings repeated back after /attach and /draft
 SHORT = 60  # characters of a question in the listing
+PAGES = 999  # a last word up to this is a page number
+GROUPS = 9999  # group numbers staff may type
 
 
 def review_of(services: Services) -> QuestionReview:
@@ -45,10 +48,12 @@ def local_now(services: Services) -> datetime:
 
 
 def period_and_page(services: Services, args: list[str]) -> tuple[Period, int]:
-    page = int(args.pop()) if args and args[-1].isdigit() and len(args[-1]) <= 3 else 1
+    page = whole_number(args[-1], PAGES) if args else None
+    if page is not None:
+        args.pop()
     today = local_now(services).date()
     last_days = f"{today - timedelta(days=DEFAULT_DAYS - 1)}..{today}"
-    return parse_period(" ".join(args) or last_days, services.calendar.tz, today), page
+    return parse_period(" ".join(args) or last_days, services.calendar.tz, today), page or 1
 
 
 def group_lines(services: Services, number: int, group: QuestionGroup) -> list[str]:
@@ -91,7 +96,7 @@ async def unanswered(services: Services, actor: Actor, args: list[str]) -> Comma
     try:
         period, page = period_and_page(services, list(args))
     except PeriodError as error:
-        return CommandResult(t("staff_kb.bad_period", LANG, period=esc(str(error))), ok=False)
+        return period_refusal(error, t("staff_kb.bad_period", LANG, period=esc(str(error))))
     review = review_of(services)
     last = review.last(actor)
     if page > 1 and last is not None and (last.period.start, last.period.end) == (
@@ -114,7 +119,7 @@ def changed(change: Change, key: str, number: int) -> CommandResult:
 
 
 def group_number(args: list[str]) -> int | None:
-    return int(args[0]) if args and args[0].isdigit() and len(args[0]) <= 4 else None
+    return whole_number(args[0], GROUPS) if args else None
 
 
 async def attach(services: Services, actor: Actor, args: list[str]) -> CommandResult:

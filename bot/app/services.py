@@ -28,6 +28,7 @@ from .scheduler import Scheduler
 from ..requests.sla import SlaPolicy
 from ..requests.staff_directory import StaffDirectory
 from ..requests.ticket_views import TicketViews
+from ..delivery.answer_clock import AnswerClock
 from ..requests.tickets import TicketService
 from ..foundation.workcalendar import WorkCalendar
 
@@ -69,6 +70,7 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     extras: dict = field(default_factory=dict)
     scheduler: Scheduler | None = None
+    answer_clock: AnswerClock = field(default_factory=AnswerClock)
 
     @property
     def shared_database(self) -> bool:
@@ -82,7 +84,8 @@ class Services:
         sender = OutboxSender(self.sessions, transport,
                               staff_chat_id or self.settings.staff.chat_id,
                               self.settings.staff.use_topics, pacer, BroadcastProgress(
-                                  self.settings.broadcast.progress_interval_s))
+                                  self.settings.broadcast.progress_interval_s),
+                              self.answer_clock)
         self.postman.sender = sender
         if background:
             sender.start()

@@ -24,6 +24,7 @@ from ..requests.profiles import industry_choice, numbered_industries, profile_re
 from ..app.handoff import hand_off
 from ..app.question_forwarding import forward_question
 from ..foundation.i18n import SUPPORTED, t
+from ..foundation.numbers import whole_number
 from ..delivery.outgoing import Button, Outgoing, plain_text
 from ..delivery.outbox import Delivered
 from ..app.services import Services
@@ -112,10 +113,11 @@ class ConsoleIntake:
             self.say("intake.cancelled")
             return True
         if self.step == "category":
-            if not (text.isdigit() and 1 <= int(text) <= len(CATEGORIES)):
+            choice = whole_number(text, len(CATEGORIES))
+            if not choice:
                 self.say("console.pick_number", max=len(CATEGORIES))
                 return False
-            self.data["category"] = CATEGORIES[int(text) - 1]
+            self.data["category"] = CATEGORIES[choice - 1]
             self.step = "describe"
             self.say("console.describe", category=category_label(self.data["category"], lang))
         elif self.step == "describe":
@@ -221,8 +223,8 @@ class ConsoleChat:
             await self.staff_line(text)
         elif text.startswith("/"):
             await self.command(text)
-        elif text.isdigit() and self.choices:
-            self.choose(int(text))
+        elif whole_number(text) is not None and self.choices:
+            self.choose(whole_number(text))
         else:
             await self.message(line)
         return True
@@ -335,10 +337,10 @@ class ConsoleChat:
 
     def topics(self, arg: str) -> None:
         categories = self.assistant.categories()
-        if arg.isdigit() and 1 <= int(arg) <= len(categories):
-            entries = self.assistant.entries_in(categories[int(arg) - 1])
+        if chosen := whole_number(arg, len(categories)):
+            entries = self.assistant.entries_in(categories[chosen - 1])
             self.choices, self.offering_none = entries, False
-            self.write(t("console.topic_entries", self.lang, category=categories[int(arg) - 1],
+            self.write(t("console.topic_entries", self.lang, category=categories[chosen - 1],
                          items=_numbered(entries)))
             return
         lines = "\n".join(f"  {i}. {c}" for i, c in enumerate(categories, 1))

@@ -5,7 +5,6 @@ Production (polling and webhook), the benchmarks and every test call `build_appl
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -29,6 +28,7 @@ from storage.persistence import DatabasePersistence
 
 from ..delivery.flood_guard import FloodGuard, Verdict
 from ..requests.admission import Gate
+from ..requests.refusals import RefusalLimiter
 from ..delivery.pacing import Limits, Pacer
 from ..foundation.i18n import t
 from ..app.leadership import LeaseStore, Leadership, holder_name
@@ -55,6 +55,9 @@ async def _admit(update: Update, context: AppContext) -> None:
         log.info("duplicate update %s ignored", update.update_id)
         raise ApplicationHandlerStop
     services.extras["inbound"].claimed(update.update_id)
+    chat = update.effective_chat
+    if update.message is not None and chat is not None and chat.type == "private":
+        services.answer_clock.received(str(chat.id))  # sme_answer_latency_seconds
     context.admitted_contact = admission.contact
     persistence = context.application.persistence
     for conversation in context.application.conversations:  # another process may have moved it on
@@ -89,7 +92,8 @@ async def _edited(update: Update, context: AppContext) -> None:
 
 async def _on_error(update: object, context: AppContext) -> None:
     """A handler raised: the update is recorded as failed (retried later, a bounded number of
-    times), a pending button press is answered and a private chat told."""
+    times), a pending button press is answered and the chat it came from told (a private chat,
+    or a group in the message's topic), so nobody waits for a reply that will not come."""
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return
@@ -100,9 +104,11 @@ async def _on_error(update: object, context: AppContext) -> None:
             await update.callback_query.answer(t("tg.error_short", "zh-CN"))
         except Exception:  # noqa: BLE001 - answered already, or too old
             log.debug("callback query %s not answered", update.callback_query.id)
-    if update.effective_chat and update.effective_chat.type == "private":
-        await context.services.postman.send(update.effective_chat.id,
-                                            Outgoing(text=t("tg.error", "zh-CN")))
+    if update.effective_chat:
+        message = update.effective_message
+        thread = message.message_thread_id if message and message.is_topic_message else None
+        await context.services.postman.send(update.effective_chat.id, Outgoing(
+            text=t("tg.error", "zh-CN"), thread_id=thread))
 
 
 async def _replay_stored(application: SMEApplication) -> None:
@@ -184,6 +190,7 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
     processor = PerChatUpdateProcessor(16)
     services.extras.setdefault("flood", FloodGuard(settings.assistant.flood_messages,
                                                    settings.assistant.flood_window_s))
+    services.extras.setdefault("refusals", RefusalLimiter())
     builder = (
         ApplicationBuilder()
         .application_class(SMEApplication, {"services": services})

@@ -86,6 +86,11 @@ class TelegramSettings(Section):
 class WebSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    # Slow and excess clients (bot/channels/web_guard.py): connections open at once, seconds
+    # for a request's head to arrive (and a kept-alive connection to stay idle), for its body.
+    max_connections: int = Field(200, ge=1, le=100_000)
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    body_timeout_s: float = Field(30.0, gt=0, le=600)
 
 
 class StaffSettings(Section):

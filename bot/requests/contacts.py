@@ -50,6 +50,12 @@ class ContactRepository:
         return await self._ensures.run(Identity(channel, external_id, chat_id, display_name,
                                                 language, source))
 
+    async def find(self, channel: str, external_id: str) -> Contact | None:
+        """The contact of this channel identity, if they ever wrote to the bot privately."""
+        async with self.sessions() as session:
+            found = await _load(session, {(channel, external_id)})
+        return found.get((channel, external_id))
+
     async def get(self, contact_id: int) -> Contact | None:
         async with self.sessions() as session:
             return await session.get(Contact, contact_id)

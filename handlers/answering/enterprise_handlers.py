@@ -14,6 +14,7 @@ from bot.app.handoff import hand_off
 from bot.app.question_forwarding import forward_question
 from bot.requests.profiles import profile_reply
 from bot.foundation.i18n import SUPPORTED, t
+from bot.foundation.numbers import whole_number
 from bot.delivery.outgoing import Button, Outgoing, esc
 from bot.requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
 from bot.requests.ticket_rules import MAX_FILE_BYTES
@@ -97,10 +98,10 @@ async def topics_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     _, category, page = (decode_callback(query.data) + ["", "", ""])[:3]
-    index = int(category) if category.isdigit() else None
+    index = whole_number(category)
     await query.answer()
     await send(context, contact.chat_id, topics_page(context, contact.language, index,
-                                                     int(page) if page.isdigit() else 0))
+                                                     whole_number(page) or 0))
 
 
 async def question(update: Update, context: AppContext) -> None:
@@ -164,8 +165,9 @@ async def feedback_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    ok = len(parts) == 3 and parts[1].isdigit() and await context.services.questions.feedback(
-        int(parts[1]), contact.external_id, contact.id, parts[2] == "1")
+    question_id = whole_number(parts[1]) if len(parts) == 3 else None
+    ok = question_id is not None and await context.services.questions.feedback(
+        question_id, contact.external_id, contact.id, parts[2] == "1")
     await query.answer(t("tg.feedback_thanks" if ok else "tg.stale_button", contact.language))
     if ok and parts[2] == "0":
         await send(context, contact.chat_id, answer_views.no_answer(contact.language,
@@ -216,10 +218,12 @@ async def rate_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+    ticket_id, stars = (whole_number(parts[1]), whole_number(parts[2])) if len(parts) == 3 \
+        else (None, None)
+    if ticket_id is None or stars is None:
         await query.answer(t("tg.stale_button", contact.language))
         return
-    outcome = await context.services.tickets.rate(contact.id, int(parts[1]), int(parts[2]))
+    outcome = await context.services.tickets.rate(contact.id, ticket_id, stars)
     await query.answer(t("tg.rated" if outcome.ok else f"refuse.{outcome.reason}",
                          contact.language, **outcome.params))
 
@@ -228,10 +232,11 @@ async def reopen_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    if len(parts) != 2 or not parts[1].isdigit():
+    ticket_id = whole_number(parts[1]) if len(parts) == 2 else None
+    if ticket_id is None:
         await query.answer(t("tg.stale_button", contact.language))
         return
-    outcome = await context.services.tickets.reopen_by_enterprise(contact.id, int(parts[1]))
+    outcome = await context.services.tickets.reopen_by_enterprise(contact.id, ticket_id)
     await query.answer(t("tg.reopened" if outcome.ok else f"refuse.{outcome.reason}",
                          contact.language, **outcome.params))
 
@@ -241,10 +246,11 @@ async def followup_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in FOLLOWUP_ANSWERS:
+    ticket_id = whole_number(parts[1]) if len(parts) == 3 else None
+    if ticket_id is None or parts[2] not in FOLLOWUP_ANSWERS:
         await query.answer(t("tg.stale_button", contact.language))
         return
-    outcome = await context.services.tickets.answer_followup(contact.id, int(parts[1]),
+    outcome = await context.services.tickets.answer_followup(contact.id, ticket_id,
                                                              FOLLOWUP_ANSWERS[parts[2]])
     await query.answer(followup_outcome(outcome, contact.language), show_alert=not outcome.ok)
 

@@ -6,6 +6,7 @@ from tests.e2e.harness import (
     AGENT_A, AGENT_B, OUTSIDER, OWNER, STAFF_GROUP, SUPERVISOR, fake_world, running_bot, world,
 )
 from tests.fakebot import builders as b
+from tests.metrics_scrape import scrape, value
 
 MODES = ["polling", "webhook"]
 
@@ -161,6 +162,7 @@ async def restart_continues(env, more: dict) -> None:
 async def test_webhook_secret_and_redelivery(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "webhook") as env:
         url = env.fake.webhook["url"]
+        before = await scrape(env.settings.web.host, env.settings.web.port)
         async with aiohttp.ClientSession() as session:
             for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
                 async with session.post(url, json={"update_id": 1}, headers=headers) as resp:
@@ -174,11 +176,10 @@ async def test_webhook_secret_and_redelivery(tmp_path, kb_dir):
         await env.reply_to(OWNER["id"], "怎么用")
         answers = [m for m in env.fake.sent(OWNER["id"]) if "第19条" in (m.get("text") or "")]
         assert len(answers) == 1  # the re-delivered update was processed once
-        async with aiohttp.ClientSession() as session:
-            async with session.get(url.rsplit("/telegram", 1)[0] + "/metrics") as resp:
-                text = await resp.text()
-        assert 'sme_webhook_requests_total{result="duplicate"} 1' in text
-        assert 'sme_webhook_requests_total{result="forbidden"} 2' in text
+        after = await scrape(env.settings.web.host, env.settings.web.port)
+        for result, more in (("duplicate", 1), ("forbidden", 2)):
+            assert (value(after, "sme_webhook_requests_total", result=result)
+                    - value(before, "sme_webhook_requests_total", result=result)) == more
 
 
 async def test_polling_deduplicates_a_repeated_update(tmp_path, kb_dir):

@@ -30,6 +30,9 @@ def test_environment_overrides(tmp_path):
     ({"SME_ASSISTANT__MAX_QUESTION_CHARS": "lots"}, "assistant.max_question_chars"),
     ({"SME_DATABASE_URL": "mysql://x"}, "database.url"),
     ({"SME_ASSISTANT__COLOUR": "red"}, "assistant.colour"),
+    ({"SME_WEB__MAX_CONNECTIONS": "0"}, "web.max_connections"),
+    ({"SME_WEB__HEADER_TIMEOUT_S": "-1"}, "web.header_timeout_s"),
+    ({"SME_WEB__BODY_TIMEOUT_S": "forever"}, "web.body_timeout_s"),
 ])
 def test_bad_values_name_the_key(env, key):
     with pytest.raises(ConfigError) as info:
