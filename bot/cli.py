@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import json
 import sys
 from pathlib import Path
 
 from .foundation.settings import ConfigError, Settings, load_settings
 from .foundation.i18n import cli_lang, t
-from .foundation.logs import configure_logging
+from .foundation.logs import configure_logging, log_to_file
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -244,8 +243,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    # The conversation is the output here: routine log lines would interleave with it.
-    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    """The terminal chat; Ctrl-C and Ctrl-D end it like /quit (exit code 0)."""
+    log_to_file(settings)  # the conversation is the output: no log line among it
     from .channels.console_chat import run_console
     from .app.services import running_services
 
@@ -253,7 +252,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         async with running_services(settings) as services:
             await run_console(services, settings.assistant.default_language)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:  # the chat has said goodbye already
+        pass
     return 0
 
 

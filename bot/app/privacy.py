@@ -13,6 +13,7 @@ from storage.models import (
 from ..outreach.subscriptions import forget
 
 ERASED = "[已删除]"
+KEPT_KIND = "dialog"  # a terminal user's unfinished dialog (`storage.saved_state`), by external id
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ async def erase_contact(sessions: async_sessionmaker, contact_id: int) -> Erasur
                 TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.actor_kind == "enterprise")
                 .values(actor_name=None))
         await session.execute(delete(PersistedState).where(
-            PersistedState.kind == "user", PersistedState.key == contact.external_id))
+            PersistedState.kind.in_(("user", KEPT_KIND)),
+            PersistedState.key == contact.external_id))
         contact.display_name = None
         contact.human_ticket_id = None
         return Erasure(profile is not None, questions.rowcount, messages, len(ticket_ids))

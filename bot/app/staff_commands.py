@@ -15,7 +15,7 @@ from .review_commands import COMMANDS as REVIEW_COMMANDS
 from .services import Services
 from ..requests.sla_views import time_left
 from ..requests.staff_directory import Actor, Role
-from ..requests.ticket_views import category_label, status_label
+from ..requests.ticket_views import category_label, one_line, status_label
 from ..requests.tickets import Content, Outcome
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def listing(tickets, key: str) -> str:
         return t(f"{key}_empty", LANG)
     lines = [t("staff.line", LANG, id=tk.id, category=category_label(tk.category, LANG),
                status=status_label(tk.status, LANG), owner=esc(tk.assignee_name or "—"),
-               priority=t(f"priority.{tk.priority}", LANG), text=esc(tk.description[:30]))
+               priority=t(f"priority.{tk.priority}", LANG), text=esc(one_line(tk.description, 30)))
              for tk in tickets]
     return t(key, LANG, count=len(tickets)) + "\n" + "\n".join(lines)
 

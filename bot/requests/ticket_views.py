@@ -26,6 +26,13 @@ def status_label(status: str, lang: str) -> str:
     return t(f"status.{status}", lang)
 
 
+def one_line(text: str | None, width: int) -> str:
+    """A description on one row of a list: its lines joined by spaces, cut at `width`
+    characters with an ellipsis."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
+
 class TicketViews:
     def __init__(self, tz: tzinfo = ZoneInfo("Asia/Shanghai")) -> None:
         self.tz = tz  # the working calendar's, for the due times on the card

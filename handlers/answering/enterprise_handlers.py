@@ -14,7 +14,7 @@ from bot.app.handoff import hand_off
 from bot.foundation.i18n import SUPPORTED, t
 from bot.delivery.outgoing import Button, Outgoing, esc
 from bot.requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
-from bot.requests.ticket_views import category_label, status_label
+from bot.requests.ticket_views import category_label, one_line, status_label
 from bot.requests.ticket_rules import MAX_FILE_BYTES
 from bot.requests.tickets import Content
 
@@ -244,7 +244,7 @@ async def my_tickets(update: Update, context: AppContext) -> None:
         return
     lines = [t("tg.ticket_line", lang, id=tk.id, category=category_label(tk.category, lang),
                status=status_label(tk.status, lang), date=tk.created_at.strftime("%Y-%m-%d"),
-               text=esc(tk.description[:40])) for tk in tickets]
+               text=esc(one_line(tk.description, 40))) for tk in tickets]
     await send(context, contact.chat_id, Outgoing(text=t("tg.my_tickets", lang) + "\n" +
                                                   "\n".join(lines)))
 
