@@ -18,3 +18,7 @@ def register(application: Application, staff_chat_id: int | None) -> None:
         application.add_handler(handler)
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE
                                            & filters.ChatType.PRIVATE, enterprise.edited))
+    # After whatever ran: a command or menu button while a dialog is open gets a reminder.
+    application.add_handler(MessageHandler(
+        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        & (filters.COMMAND | enterprise.MENU_LABELS), enterprise.dialog_reminder), group=1)

@@ -143,6 +143,19 @@ class TicketViews:
     def reopened(self, ticket: Ticket, contact: Contact) -> Outgoing:
         return Outgoing(text=t("ticket.reopened", contact.language, id=ticket.id))
 
+    def handed_over(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        lang = contact.language
+        return Outgoing(text=t("ticket.handed_over", lang, id=ticket.id),
+                        buttons=[[Button(t("button.end_human", lang), "human:end")]])
+
+    def back_to_assistant(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        return Outgoing(text=t("ticket.back_to_assistant", contact.language, id=ticket.id))
+
+    def finished_offer(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        lang = contact.language
+        return Outgoing(text=t("ticket.finished_offer", lang, id=ticket.id),
+                        buttons=[[Button(t("button.reopen", lang), f"reopen:{ticket.id}")]])
+
     def transferred(self, ticket: Ticket, contact: Contact) -> Outgoing:
         return Outgoing(text=t("ticket.transferred", contact.language, id=ticket.id,
                                department=esc(ticket.department)))

@@ -139,3 +139,15 @@ async def test_a_message_id_handed_out_again_never_stops_the_sender(settings):
         async with services.sessions() as session:
             links = list(await session.scalars(select(MessageLink)))
     assert [(link.chat_id, link.message_id, link.ticket_id) for link in links] == [("-5", 7, 2)]
+
+
+async def test_the_enterprise_is_told_when_its_messages_go_to_staff_and_back(settings):
+    text = await chat(settings, *FILE_REQUEST, "/as staff", "/resolve 1 已处理", "/reopen 1",
+                      "/as enterprise", "还没收到钱", "/as staff", "/close 1", "/as enterprise",
+                      "试用期最长可以约定多久", "/quit")
+    assert ("[→ 企业] 接下来您在这里发送的消息会直接转给平台工作人员（需求 #1），不再由智能助手"
+            "回答。想回到智能助手，发送 /end。\n    [结束人工对话 → /end]") in text
+    assert "💬 #1 某某科技有限公司：\n还没收到钱" in text
+    assert "[→ 企业] 关于需求 #1 与工作人员的对话已结束，之后的消息由智能助手回答" in text
+    assert "第19条" in text  # answered by the assistant again
+    assert "[评分 → /rate 1 1-5]" in text  # the rating stars, as the command that gives them
