@@ -113,3 +113,35 @@ def test_the_bot_token_never_reaches_the_logs(env):
         output = proc.communicate(timeout=20)[0]
     assert "SECRET-token-value" not in output
     assert output  # it did log something (the failed start)
+
+
+def test_chat_prints_no_log_line_and_ends_on_end_of_input(env, tmp_path):
+    """Warnings (a refused staff command, an uncalibrated knowledge base) go to the chat's
+    log file; Ctrl-D (end of input) says goodbye on a new line, exit code 0."""
+    log = tmp_path / "chat.log"
+    done = cli({**env, "SME_LOGGING__CHAT_FILE": str(log)}, "chat",
+               stdin="/as staff\n/broadcast_send 99\n/as enterprise\n")
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stdout + done.stderr and done.stderr == ""
+    assert "staff action" in log.read_text(encoding="utf-8")
+    assert done.stdout.endswith("\n\n再见！祝生意兴隆。\n")
+
+
+def test_chat_ends_cleanly_on_ctrl_c(env, tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "chat"], cwd=REPO, text=True,
+                            env={**env, "SME_LOGGING__CHAT_FILE": str(tmp_path / "chat.log")},
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write("/new\n")
+    proc.stdin.flush()
+    out = ""
+    deadline = time.monotonic() + 60
+    while "请选择需求类别" not in out and time.monotonic() < deadline:
+        out += proc.stdout.readline()  # waiting on the chat's output, not on a clock
+    proc.send_signal(signal.SIGINT)  # the terminal's Ctrl-C, with the reader blocked on stdin
+    rest, errors = proc.communicate(timeout=30)
+    assert proc.returncode == 0, errors
+    assert errors == "" and "Traceback" not in rest
+    assert rest.endswith("没有完成的需求填写已保存，下次启动时接着填写。\n再见！祝生意兴隆。\n")
