@@ -7,6 +7,7 @@ resolve …). Messages the core sends through the outbox are printed as they are
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -40,6 +41,7 @@ from ..requests.validators import (
     validate_phone,
 )
 
+log = logging.getLogger(__name__)
 Write = Callable[[str], None]
 CONSOLE_CHAT = "console"
 CONSOLE_STAFF_CHAT = "-1"
@@ -533,9 +535,13 @@ async def run_console(services: Services, lang: str, lines: AsyncIterator[str] |
     await sender.deliver_due()
     try:
         async for line in lines or stdin_lines():
-            if not await chat.handle(line):
-                return
-            await sender.deliver_due()  # print what the core sent, in step with the input
+            try:
+                if not await chat.handle(line):
+                    return
+                await sender.deliver_due()  # print what the core sent, in step with the input
+            except Exception:  # noqa: BLE001 - one bad line must not end the chat
+                log.exception("terminal chat: handling %r failed", line)
+                write(plain_text(t("tg.error", chat.lang)))
     except (KeyboardInterrupt, asyncio.CancelledError) as stop:  # Ctrl-C
         write("")
         await chat.handle("/quit")
