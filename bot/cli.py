@@ -246,16 +246,18 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """The terminal chat; Ctrl-C and Ctrl-D end it like /quit (exit code 0)."""
     log_to_file(settings)  # the conversation is the output: no log line among it
     from .channels.console_chat import run_console
+    from .channels.console_terminal import foreground
     from .app.services import running_services
 
     async def run() -> None:
         async with running_services(settings) as services:
             await run_console(services, settings.assistant.default_language)
 
-    try:
-        asyncio.run(run())
-    except KeyboardInterrupt:  # the chat has said goodbye already
-        pass
+    with foreground():  # Ctrl-C reaches the chat alone, not `make run` around it
+        try:
+            asyncio.run(run())
+        except KeyboardInterrupt:  # the chat has said goodbye already
+            pass
     return 0
 
 

@@ -145,3 +145,40 @@ def test_chat_ends_cleanly_on_ctrl_c(env, tmp_path):
     assert proc.returncode == 0, errors
     assert errors == "" and "Traceback" not in rest
     assert rest.endswith("没有完成的需求填写已保存，下次启动时接着填写。\n再见！祝生意兴隆。\n")
+
+
+def test_ctrl_c_at_the_terminal_reaches_the_chat_alone(env, tmp_path):
+    """In a real terminal, Ctrl-C goes to the terminal's foreground process group: `make run`
+    (here a shell) must not be killed with the chat, so the chat takes the foreground."""
+    import pty
+    import select
+    import time
+
+    script = f"{sys.executable} -m bot chat; echo chat-exit=$?"
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a shell in a new session on the terminal, as make would run it
+        os.chdir(REPO)
+        os.execve("/bin/sh", ["/bin/sh", "-c", script],
+                  {**env, "SME_LOGGING__CHAT_FILE": str(tmp_path / "chat.log")})
+    seen = b""
+
+    def read_until(marker: bytes, seconds: float = 60) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while marker not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:  # the terminal closed
+                    return
+
+    try:
+        read_until("> ".encode())  # the prompt: the chat is waiting for input
+        os.write(master, b"\x03")  # Ctrl-C as typed
+        read_until(b"chat-exit=")
+        read_until(b"\n", 5)
+    finally:
+        os.close(master)
+        os.waitpid(pid, 0)
+    text = seen.decode("utf-8", "replace")
+    assert "再见！祝生意兴隆。" in text and "chat-exit=0" in text, text
