@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -76,7 +77,10 @@ class ConsoleTransport:
         return Delivered(edit_message_id or next(self._ids))
 
     async def create_topic(self, chat_id: str, name: str) -> int | None:
-        return next(self._ids)
+        """A request's topic is numbered as the request ("#12 融资 · …"): the label then reads
+        [→ 员工群 · #12] on every message about it, in this run and the next."""
+        found = re.match(r"#(\d+) ", name)
+        return int(found.group(1)) if found else next(self._ids)
 
 
 class ConsoleIntake:

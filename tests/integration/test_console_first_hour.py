@@ -151,3 +151,9 @@ async def test_the_enterprise_is_told_when_its_messages_go_to_staff_and_back(set
     assert "[→ 企业] 关于需求 #1 与工作人员的对话已结束，之后的消息由智能助手回答" in text
     assert "第19条" in text  # answered by the assistant again
     assert "[评分 → /rate 1 1-5]" in text  # the rating stars, as the command that gives them
+
+
+async def test_staff_messages_are_labelled_with_their_request_after_a_restart(settings):
+    await chat(settings, *FILE_REQUEST, "/quit")
+    text = await chat(settings, "/human", "/quit")
+    assert "[→ 员工群 · #2] #2 【其他】" in text
