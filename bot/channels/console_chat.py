@@ -368,7 +368,8 @@ class ConsoleChat:
     async def command(self, name: str, arg: str) -> None:
         run = self.commands.get(name)
         if run is None:
-            self.write(t("console.unknown_command", self.lang, command=name))
+            key = "console.staff_only" if name[1:] in COMMANDS else "console.unknown_command"
+            self.write(t(key, self.lang, command=name))
         elif (self.dialog is not None and name in self.OPENS_DIALOG
               and not (name == "/new" and self.dialog.name == "intake")):
             self.write(t("console.dialog_busy", self.lang, dialog=self.dialog_label(),

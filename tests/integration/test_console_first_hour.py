@@ -51,7 +51,8 @@ async def test_commands_inside_new_are_never_the_description(settings):
     found = await tickets(settings)
     assert [t.description for t in found] == ["客户欠款二十万"]
     assert "需求填写还没有完成" in text  # the dialog waits, and says so
-    assert "不认识的命令 /queue" in text and "知识库主题" in text and "企业身份：" in text
+    assert "/queue 是工作人员的命令：请先发送 /as staff" in text
+    assert "知识库主题" in text and "企业身份：" in text
     assert "已受理，编号 #1" in text
 
 
