@@ -4,7 +4,7 @@ is told when its conversation goes to a person and when it comes back to the ass
 from sqlalchemy import select
 
 from storage.models import Ticket
-from tests.e2e.harness import AGENT_A, OWNER, PROFILE, STAFF_GROUP, world
+from tests.e2e.harness import AGENT_A, OWNER, PROFILE, STAFF_GROUP, file_request, world
 
 WAITING = "正在填写需求：请按上一步的提示回复"
 
@@ -54,7 +54,6 @@ async def test_new_inside_new_starts_again_saying_so(tmp_path, kb_dir):
         categories = await env.reply_to(OWNER["id"], "请选择需求类别")
         await env.press(OWNER, categories, "cat:legal")
         await env.say(OWNER, "第一份")
-        await env.reply_to(OWNER["id"], "已收到")
         await env.say(OWNER, "/new")
         await env.reply_to(OWNER["id"], "之前没有提交的需求已放弃，重新开始")
 
@@ -93,16 +92,8 @@ async def test_subscription_questions_wait_for_commands(tmp_path, kb_dir):
 async def test_the_enterprise_is_told_when_staff_take_over_and_when_it_ends(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         me = OWNER["id"]
-        await env.say(OWNER, "/new")
-        categories = await env.reply_to(me, "请选择需求类别")
-        await env.press(OWNER, categories, "cat:legal")
-        await env.say(OWNER, "客户欠款")
-        more = await env.reply_to(me, "已收到")
-        await env.press(OWNER, more, "intake:done")
-        for text in PROFILE:
-            await env.say(OWNER, text)
-        await env.press(OWNER, await env.reply_to(me, "是否同意"), "consent:yes")
-        await env.press(OWNER, await env.reply_to(me, "请确认"), "intake:confirm")
+        await env.press(OWNER, await file_request(env, OWNER, "legal", "客户欠款"),
+                        "intake:confirm")
         await env.reply_to(STAFF_GROUP, "客户欠款")
         await env.staff(AGENT_A, "/resolve 1 已处理")
         await env.reply_to(me, "已办结")
