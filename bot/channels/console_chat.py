@@ -155,6 +155,9 @@ class ConsoleIntake:
             self.step = "describe"
             self.start()
         elif self.step == "describe":
+            if not text:  # an empty line adds nothing
+                self.say("console.more" if self.data["text"] else "intake.describe_first")
+                return False
             if text != "/done":
                 if sum(map(len, self.data["text"])) + len(text) > MAX_DESCRIPTION:
                     self.say("intake.too_long", max=MAX_DESCRIPTION)
@@ -330,7 +333,7 @@ class ConsoleChat:
 
     async def open_dialog(self, dialog: "Dialog") -> None:
         await self.set_dialog(dialog)
-        dialog.start() if hasattr(dialog, "start") else self.write(dialog.prompt())
+        self.write(dialog.prompt())
 
     async def outside_dialog(self, name: str, arg: str) -> None:
         """/cancel, /done or /skip that no open dialog takes."""

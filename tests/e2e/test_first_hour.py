@@ -55,7 +55,9 @@ async def test_new_inside_new_starts_again_saying_so(tmp_path, kb_dir):
         await env.press(OWNER, categories, "cat:legal")
         await env.say(OWNER, "第一份")
         await env.say(OWNER, "/new")
-        await env.reply_to(OWNER["id"], "之前没有提交的需求已放弃，重新开始")
+        restarted = await env.reply_to(OWNER["id"], "之前没有提交的需求已放弃，重新开始")
+        await env.fake.wait_for(lambda: "请选择需求类别" in (
+            env.fake.sent(OWNER["id"])[-1].get("text") or "") and restarted)
 
 
 async def test_commands_outside_dialogs_are_answered(tmp_path, kb_dir):

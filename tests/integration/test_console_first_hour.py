@@ -46,7 +46,7 @@ async def test_restart_on_the_same_database_keeps_working(settings):
 
 
 async def test_commands_inside_new_are_never_the_description(settings):
-    text = await chat(settings, "/new", "2", "客户欠款二十万", "/help", "/mytickets", "/queue",
+    text = await chat(settings, "/new", "2", "客户欠款二十万", "", "/help", "/mytickets", "/queue",
                       "/topics", "/done", *PROFILE, "y", "/mytickets", "/quit")
     found = await tickets(settings)
     assert [t.description for t in found] == ["客户欠款二十万"]
