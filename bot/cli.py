@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import json
+import logging
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from .foundation.settings import ConfigError, Settings, load_settings
 from .foundation.i18n import cli_lang, t
-from .foundation.logs import configure_logging
+from .foundation.logs import configure_logging, log_to_file
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -331,16 +331,21 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    # The conversation is the output here: routine log lines would interleave with it.
-    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    """The terminal chat; Ctrl-C and Ctrl-D end it like /quit (exit code 0)."""
+    log_to_file(settings)  # the conversation is the output: no log line among it
     from .channels.console_chat import run_console
+    from .channels.console_terminal import foreground
     from .app.services import running_services
 
     async def run() -> None:
         async with running_services(settings) as services:
             await run_console(services, settings.assistant.default_language)
 
-    asyncio.run(run())
+    with foreground():  # Ctrl-C reaches the chat alone, not `make run` around it
+        try:
+            asyncio.run(run())
+        except KeyboardInterrupt:  # the chat has said goodbye already
+            pass
     return 0
 
 

@@ -1,7 +1,7 @@
 """Telegram adapters: turn PTB updates into calls on the core and render the results."""
 from __future__ import annotations
 
-from telegram.ext import Application
+from telegram.ext import Application, MessageHandler, filters
 
 from . import fallbacks
 from .answering import enterprise_handlers as enterprise
@@ -18,3 +18,7 @@ def register(application: Application, staff_chat_id: int | None) -> None:
     for handler in (staff.handlers(staff_chat_id) + broadcasts.handlers()
                     + subscriptions.handlers() + enterprise.handlers() + fallbacks.handlers()):
         application.add_handler(handler)
+    # After whatever ran: a command or menu button while a dialog is open gets a reminder.
+    application.add_handler(MessageHandler(
+        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        & (filters.COMMAND | enterprise.MENU_LABELS), enterprise.dialog_reminder), group=1)

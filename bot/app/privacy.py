@@ -23,6 +23,7 @@ from storage.scrubbing import scrub_column, variants
 from ..outreach.subscriptions import forget
 
 ERASED = "[已删除]"
+KEPT_KIND = "dialog"  # a terminal user's unfinished dialog (`storage.saved_state`), by external id
 
 
 @dataclass(frozen=True)

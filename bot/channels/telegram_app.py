@@ -37,8 +37,8 @@ from ..app.services import Services
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-ENTERPRISE_COMMANDS = ("start", "help", "topics", "new", "mytickets", "profile", "human", "cancel",
-                       "lang", "subscribe", "unsubscribe", "deleteme")
+ENTERPRISE_COMMANDS = ("start", "help", "topics", "new", "mytickets", "profile", "human", "end",
+                       "cancel", "lang", "subscribe", "unsubscribe", "deleteme")
 
 
 async def _admit(update: Update, context: AppContext) -> None:

@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import dialect_insert
 from storage.models import Broadcast, Contact, MessageLink, OutboxMessage, Ticket, aware, utcnow
 
 from ..foundation import metrics
@@ -327,7 +328,7 @@ class OutboxSender:
         tickets: list[dict] = []
         broadcasts: list[dict] = []  # progress messages posted
         bulk: set[int] = set()  # broadcasts whose messages were recorded
-        links: list[MessageLink] = []
+        links: list[dict] = []
         unreachable: set[str] = set()
         notices: list[int] = []  # requests whose enterprise can no longer be reached
         for out in outcomes:
@@ -374,8 +375,8 @@ class OutboxSender:
             if row.purpose == "card" and out.message_id is not None:
                 tickets.append({"id": row.ticket_id, "staff_card_message_id": out.message_id})
             if out.link_chat is not None and out.message_id is not None:
-                links.append(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
-                                         ticket_id=row.ticket_id))
+                links.append({"chat_id": out.link_chat, "message_id": out.message_id,
+                              "ticket_id": row.ticket_id})
         for values in (changes, parts):
             if values:
                 await session.execute(update(OutboxMessage), values)
@@ -383,7 +384,8 @@ class OutboxSender:
             await session.execute(update(Ticket), [values])
         if broadcasts:
             await session.execute(update(Broadcast), broadcasts)
-        session.add_all(links)
+        if links:
+            await _link(session, links)
         if unreachable:
             await session.execute(update(Contact).where(Contact.chat_id.in_(unreachable))
                                   .values(unreachable_at=now))
@@ -393,6 +395,27 @@ class OutboxSender:
                 in_ticket_thread=True), "notify", ticket_id)
         if bulk and self.on_bulk is not None:
             await self.on_bulk(session, bulk)
+
+
+async def _link(session: AsyncSession, links: list[dict]) -> None:
+    """Map posted messages to their tickets. A (chat, message id) already linked is taken
+    over by the newer message: an id a channel hands out again (the terminal numbers its
+    messages anew, a group is recreated) must never stop the sender."""
+    rows = list({(row["chat_id"], row["message_id"]): row for row in links}.values())
+    statement = dialect_insert(session, MessageLink)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["chat_id", "message_id"],
+        set_={"ticket_id": statement.excluded.ticket_id}), rows)
+
+
+async def highest_message_id(sessions: async_sessionmaker) -> int:
+    """The highest message or topic id the outbox has recorded, in any chat (0 when none):
+    a transport that numbers its own messages continues after it."""
+    async with sessions() as session:
+        found = [await session.scalar(select(func.max(column))) for column in (
+            OutboxMessage.sent_message_id, MessageLink.message_id, Ticket.staff_thread_id,
+            Ticket.staff_card_message_id)]
+    return max((n for n in found if n is not None), default=0)
 
 
 @dataclass

@@ -5,6 +5,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from .settings import Settings
 
@@ -17,6 +18,9 @@ LANDLINE_RE = re.compile(r"(?<![\d+])(0\d{2,3})[\s-]?\d{3,4}(\d{4})(?!\d)")
 def mask_phones(text: str) -> str:
     """138****5678, +86138****5678, 0771-****4567."""
     return LANDLINE_RE.sub(r"\1-****\2", MOBILE_RE.sub(r"\1****\2", text))
+
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class Redactor(logging.Filter):
@@ -61,12 +65,31 @@ class Throttled:
         self._next, self.suppressed = now + self.interval_s, 0
 
 
+def _redactor(settings: Settings) -> Redactor:
+    return Redactor([s.get_secret_value() for s in (settings.telegram.token,
+                                                     settings.telegram.webhook_secret) if s])
+
+
 def configure_logging(settings: Settings) -> None:
-    secrets = [s.get_secret_value() for s in (settings.telegram.token,
-                                              settings.telegram.webhook_secret) if s]
-    logging.basicConfig(level=settings.logging.level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.logging.level, format=FORMAT)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(Redactor(secrets))
+        handler.addFilter(_redactor(settings))
     # httpx logs every request URL at INFO; they contain the token (redacted anyway).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def log_to_file(settings: Settings) -> Path:
+    """The terminal chat: every log line (and Python warning) goes to `logging.chat_file`
+    instead of the screen, where it would land between the conversation's lines."""
+    path = Path(settings.logging.chat_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(_redactor(settings))
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.logging.level)
+    logging.captureWarnings(True)
+    return path

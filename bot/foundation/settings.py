@@ -214,6 +214,8 @@ class RetentionSettings(Section):
 
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The terminal chat logs here instead of between the lines of the conversation.
+    chat_file: str = "var/sme-assistant-chat.log"
 
 
 class Settings(Section):

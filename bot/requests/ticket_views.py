@@ -26,12 +26,11 @@ def status_label(status: str, lang: str) -> str:
     return t(f"status.{status}", lang)
 
 
-def one_line(text: str, limit: int) -> str:
-    """The start of a (multi-line) description for a one-line row of a listing."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[:limit - 1] + "…"
-
-
+def one_line(text: str | None, width: int) -> str:
+    """A description on one row of a list: its lines joined by spaces, cut at `width`
+    characters with an ellipsis."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
 def action_label(action: str, lang: str) -> str:
     """What a ticket event did, as staff read it (an unknown action as recorded)."""
     key = f"event_action.{action}"
@@ -167,6 +166,19 @@ class TicketViews:
 
     def reopened(self, ticket: Ticket, contact: Contact) -> Outgoing:
         return Outgoing(text=t("ticket.reopened", contact.language, id=ticket.id))
+
+    def handed_over(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        lang = contact.language
+        return Outgoing(text=t("ticket.handed_over", lang, id=ticket.id),
+                        buttons=[[Button(t("button.end_human", lang), "human:end")]])
+
+    def back_to_assistant(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        return Outgoing(text=t("ticket.back_to_assistant", contact.language, id=ticket.id))
+
+    def finished_offer(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        lang = contact.language
+        return Outgoing(text=t("ticket.finished_offer", lang, id=ticket.id),
+                        buttons=[[Button(t("button.reopen", lang), f"reopen:{ticket.id}")]])
 
     def transferred(self, ticket: Ticket, contact: Contact) -> Outgoing:
         return Outgoing(text=t("ticket.transferred", contact.language, id=ticket.id,

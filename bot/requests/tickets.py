@@ -104,6 +104,22 @@ class TicketService:
                    purpose: str) -> None:
         enqueue(session, STAFF_CHAT, message, purpose, ticket.id)
 
+    def _hand_to_person(self, session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
+        """From now on the enterprise's messages go to staff on this request: they are told
+        when that changes (a reply, a reopened request), never left to find out."""
+        if contact.human_ticket_id != ticket.id:
+            contact.human_ticket_id = ticket.id
+            self._to_enterprise(session, contact, self.views.handed_over(ticket, contact),
+                                "notify", ticket)
+
+    def _back_to_assistant(self, session: AsyncSession, ticket: Ticket, contact: Contact,
+                           message: Outgoing) -> None:
+        """The conversation with staff on this request is over: the assistant answers again,
+        and `message` says so."""
+        if contact.human_ticket_id == ticket.id:
+            contact.human_ticket_id = None
+            self._to_enterprise(session, contact, message, "notify", ticket)
+
     # ---- enterprise side -----------------------------------------------------------------
 
     async def create(self, contact_id: int, category: str, description: str,
@@ -167,7 +183,8 @@ class TicketService:
                 return Outcome(False, "not_in_human_mode")
             ticket, _, profile = loaded
             if ticket.status not in OPEN:
-                contact.human_ticket_id = None
+                self._back_to_assistant(session, ticket, contact,
+                                        self.views.finished_offer(ticket, contact))
                 return Outcome(False, "ticket_finished", ticket, {"id": ticket.id})
             session.add(TicketMessage(ticket_id=ticket.id, direction="in", kind=content.kind,
                                       text=content.text, file_id=content.file_id,
@@ -325,7 +342,6 @@ class TicketService:
             ticket.status = Status.WAITING
             ticket.updated_at = now
             ticket.first_response_at = ticket.first_response_at or now
-            contact.human_ticket_id = ticket.id
             session.add(TicketMessage(ticket_id=ticket.id, direction="out", kind=content.kind,
                                       text=content.text, file_id=content.file_id,
                                       chat_id=content.chat_id, message_id=content.message_id,
@@ -333,6 +349,7 @@ class TicketService:
             self._event(session, ticket, actor, "replied", before)
             self._to_enterprise(session, contact, self.views.relay_out(ticket, contact, content),
                                 "relay", ticket)
+            self._hand_to_person(session, ticket, contact)
             if before != ticket.status:
                 self._refresh_card(session, ticket, contact, profile)
         self.notify()
@@ -393,6 +410,8 @@ class TicketService:
             ticket.followup_answered_at = None
             self._to_enterprise(session, contact, self.views.resolved(ticket, contact),
                                 "rating", ticket)
+            self._back_to_assistant(session, ticket, contact,
+                                    self.views.back_to_assistant(ticket, contact))
 
         return await self._change(ticket_id, actor, "resolved", OPEN, apply)
 
@@ -416,9 +435,9 @@ class TicketService:
         ticket.rating = None
         ticket.followup_due_at = None
         self.sla.restart_resolution(ticket, self.clock())
-        contact.human_ticket_id = ticket.id
         self._to_thread(session, ticket, to_staff, "notify")
         self._to_enterprise(session, contact, to_enterprise, "notify", ticket)
+        self._hand_to_person(session, ticket, contact)
         self._to_thread(session, ticket, Outgoing(kind="topic", topic_action="reopen",
                                                   in_ticket_thread=True), "topic")
 
@@ -461,8 +480,8 @@ class TicketService:
         def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
             ticket.status = Status.CLOSED
             ticket.closed_at = self.clock()
-            if contact.human_ticket_id == ticket.id:
-                contact.human_ticket_id = None
+            self._back_to_assistant(session, ticket, contact,
+                                    self.views.back_to_assistant(ticket, contact))
             self._to_thread(session, ticket, Outgoing(kind="topic", topic_action="close",
                                                       in_ticket_thread=True), "topic")
 

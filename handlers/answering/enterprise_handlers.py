@@ -30,6 +30,9 @@ MENU = {"zh-CN": [["📚 按主题浏览", "📝 提交需求"], ["📋 我的�
         "en": [["📚 Topics", "📝 New request"], ["📋 My requests", "🙋 Talk to staff"]]}
 
 
+MENU_LABELS = filters.Text([label for rows in MENU.values() for row in rows for label in row])
+
+
 def menu_action(text: str) -> str | None:
     for rows in MENU.values():
         for action, label in zip(("topics", "new", "mytickets", "human"),
@@ -120,12 +123,7 @@ async def question(update: Update, context: AppContext) -> None:
         outcome = await context.services.tickets.enterprise_message(
             contact.id, Content("text", text, None, str(message.chat_id), message.message_id))
         if outcome.ok:
-            return
-        if outcome.reason == "ticket_finished":
-            await send(context, contact.chat_id, Outgoing(
-                text=t("ticket.finished_offer", contact.language, id=outcome.ticket.id),
-                buttons=[[Button(t("button.reopen", contact.language),
-                                 f"reopen:{outcome.ticket.id}")]]))
+            return  # a finished request: the core told the enterprise, the assistant answers
     await answer_question(context, contact, text)
 
 
@@ -212,6 +210,49 @@ async def end_human(update: Update, context: AppContext) -> None:
     if ended:
         await send(context, contact.chat_id, Outgoing(text=t("tg.human_ended_long",
                                                              contact.language)))
+
+
+async def end_human_command(update: Update, context: AppContext) -> None:
+    """`/end`: back to the assistant (the button under staff replies does the same)."""
+    contact = await contact_of(update, context)
+    ended = await context.services.tickets.end_human_mode(contact.id)
+    await send(context, contact.chat_id, Outgoing(text=t(
+        "tg.human_ended_long" if ended else "refuse.not_in_human_mode", contact.language)))
+
+
+def _command(update: Update) -> str:
+    return esc((update.effective_message.text or "").split()[0].split("@")[0])
+
+
+async def nothing_open(update: Update, context: AppContext) -> None:
+    """/cancel or /skip when no dialog takes it."""
+    contact = await contact_of(update, context)
+    await send(context, contact.chat_id, Outgoing(text=t("tg.nothing_open", contact.language,
+                                                         command=_command(update))))
+
+
+async def unknown_command(update: Update, context: AppContext) -> None:
+    contact = await contact_of(update, context)
+    await send(context, contact.chat_id, Outgoing(text=t("tg.unknown_command", contact.language,
+                                                         command=_command(update))))
+
+
+# What a dialog takes itself (it needs no reminder after them), by the user_data key it keeps.
+DIALOGS = {"intake": ("intake.unexpected", {"/new", "/cancel"}),
+           "subscribe_pending": ("broadcast.sub.waiting", {"/skip", "/cancel"})}
+
+
+async def dialog_reminder(update: Update, context: AppContext) -> None:
+    """Group 1, after a command or a menu button in a private chat has run: a dialog still
+    open (`/new`, the subscription questions) waits for its answer, and says so."""
+    text = update.effective_message.text or ""
+    action = menu_action(text)
+    name = f"/{action}" if action else text.split()[0].split("@")[0].lower()
+    for key, (reminder, own) in DIALOGS.items():
+        if context.user_data.get(key) and name not in own:
+            contact = await contact_of(update, context)
+            await send(context, contact.chat_id, Outgoing(text=t(reminder, contact.language)))
+            return
 
 
 async def rate_button(update: Update, context: AppContext) -> None:
@@ -321,6 +362,8 @@ def handlers() -> list:
         CommandHandler("mytickets", my_tickets, filters=PRIVATE),
         CommandHandler("profile", profile_command, filters=PRIVATE),
         CommandHandler("human", human, filters=PRIVATE),
+        CommandHandler("end", end_human_command, filters=PRIVATE),
+        CommandHandler(["cancel", "skip"], nothing_open, filters=PRIVATE),
         CommandHandler("deleteme", delete_me, filters=PRIVATE),
         CallbackQueryHandler(delete_me_button, pattern=r"^erase:"),
         ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER, chat_id=None),
@@ -337,6 +380,7 @@ def handlers() -> list:
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
                        question),
         MessageHandler(PRIVATE & media & filters.UpdateType.MESSAGE, media_in_human_mode),
+        MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
         MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND, unsupported),
     ]
 

@@ -24,7 +24,7 @@ from bot.requests.validators import (
 )
 
 from ..telegram_context import AppContext, contact_of
-from ..answering.enterprise_handlers import MENU
+from ..answering.enterprise_handlers import MENU, MENU_LABELS
 
 (CATEGORY, DESCRIPTION, COMPANY, CREDIT_CODE, CONTACT_NAME, PHONE, CONSENT,
  CONFIRM, INDUSTRY) = range(9)  # new states at the end: persisted conversations keep theirs
@@ -44,6 +44,9 @@ async def begin(update: Update, context: AppContext) -> int:
     if update.callback_query:
         await update.callback_query.answer()
     contact = await contact_of(update, context)
+    old = context.user_data.get("intake") or {}
+    if old.get("category") or old.get("text") or old.get("files"):
+        await say(context, contact, "intake.restarted")
     context.user_data["intake"] = {"text": [], "files": []}
     lang = contact.language
     labels = [Button(category_label(c, lang), f"cat:{c}") for c in CATEGORIES]
@@ -240,7 +243,9 @@ async def unexpected(update: Update, context: AppContext) -> None:
 
 
 def conversation() -> ConversationHandler:
-    text = PRIVATE & filters.TEXT & ~filters.COMMAND
+    """Commands and the menu keyboard's buttons are never an answer: they run (the dialog
+    waits, and `dialog_reminder` says so) — only /cancel and /new belong to it."""
+    text = PRIVATE & filters.TEXT & ~filters.COMMAND & ~MENU_LABELS
     media = PRIVATE & (filters.PHOTO | filters.Document.ALL | filters.VIDEO)
     menu_new = filters.Text([rows[0][1] for rows in MENU.values()])
     return ConversationHandler(
@@ -267,5 +272,5 @@ def conversation() -> ConversationHandler:
         },
         fallbacks=[CommandHandler("cancel", cancel),
                    CallbackQueryHandler(cancel, pattern=r"^intake:cancel$"),
-                   MessageHandler(PRIVATE & ~filters.COMMAND, unexpected)],
+                   MessageHandler(PRIVATE & ~filters.COMMAND & ~MENU_LABELS, unexpected)],
     )

@@ -140,3 +140,72 @@ async def test_updates_failed_lists_the_parked_updates(env):
     assert done.returncode == 0, done.stderr
     assert "#41" in done.stdout and "AttributeError" in done.stdout
     assert "#42" not in done.stdout and "#43" not in done.stdout
+
+
+def test_chat_prints_no_log_line_and_ends_on_end_of_input(env, tmp_path):
+    """Warnings (a refused staff command, an uncalibrated knowledge base) go to the chat's
+    log file; Ctrl-D (end of input) says goodbye on a new line, exit code 0."""
+    log = tmp_path / "chat.log"
+    done = cli({**env, "SME_LOGGING__CHAT_FILE": str(log)}, "chat",
+               stdin="/as staff\n/broadcast_send 99\n/as enterprise\n")
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stdout + done.stderr and done.stderr == ""
+    assert "staff action" in log.read_text(encoding="utf-8")
+    assert done.stdout.endswith("\n\n再见！祝生意兴隆。\n")
+
+
+def test_chat_ends_cleanly_on_ctrl_c(env, tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "chat"], cwd=REPO, text=True,
+                            env={**env, "SME_LOGGING__CHAT_FILE": str(tmp_path / "chat.log")},
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write("/new\n")
+    proc.stdin.flush()
+    out = ""
+    deadline = time.monotonic() + 60
+    while "请选择需求类别" not in out and time.monotonic() < deadline:
+        out += proc.stdout.readline()  # waiting on the chat's output, not on a clock
+    proc.send_signal(signal.SIGINT)  # the terminal's Ctrl-C, with the reader blocked on stdin
+    rest, errors = proc.communicate(timeout=30)
+    assert proc.returncode == 0, errors
+    assert errors == "" and "Traceback" not in rest
+    assert rest.endswith("没有完成的需求填写已保存，下次启动时接着填写。\n再见！祝生意兴隆。\n")
+
+
+def test_ctrl_c_at_the_terminal_reaches_the_chat_alone(env, tmp_path):
+    """In a real terminal, Ctrl-C goes to the terminal's foreground process group: `make run`
+    (here a shell) must not be killed with the chat, so the chat takes the foreground."""
+    import pty
+    import select
+    import time
+
+    script = f"{sys.executable} -m bot chat; echo chat-exit=$?"
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a shell in a new session on the terminal, as make would run it
+        os.chdir(REPO)
+        os.execve("/bin/sh", ["/bin/sh", "-c", script],
+                  {**env, "SME_LOGGING__CHAT_FILE": str(tmp_path / "chat.log")})
+    seen = b""
+
+    def read_until(marker: bytes, seconds: float = 60) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while marker not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:  # the terminal closed
+                    return
+
+    try:
+        read_until("> ".encode())  # the prompt: the chat is waiting for input
+        os.write(master, b"\x03")  # Ctrl-C as typed
+        read_until(b"chat-exit=")
+        read_until(b"\n", 5)
+    finally:
+        os.close(master)
+        os.waitpid(pid, 0)
+    text = seen.decode("utf-8", "replace")
+    assert "再见！祝生意兴隆。" in text and "chat-exit=0" in text, text
