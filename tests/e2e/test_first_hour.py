@@ -36,6 +36,8 @@ async def test_commands_and_menu_buttons_inside_new_run_and_the_request_waits(tm
         await env.press(OWNER, more, "intake:done")
         for text in PROFILE:
             await env.say(OWNER, text)
+        industry = await env.reply_to(me, "所属行业")
+        await env.press(OWNER, industry, "ind:1")
         consent = await env.reply_to(me, "是否同意")
         await env.press(OWNER, consent, "consent:yes")
         confirm = await env.reply_to(me, "请确认")
