@@ -8,6 +8,7 @@ import logging
 from ..requests import audit
 from .broadcast_commands import COMMANDS as BROADCAST_COMMANDS
 from .command_types import CommandResult, StaffCommand, number
+from .platform_commands import COMMANDS as PLATFORM_COMMANDS
 from ..foundation.i18n import t
 from ..delivery.outgoing import esc
 from .report_commands import COMMANDS as REPORT_COMMANDS
@@ -94,7 +95,7 @@ TICKET_COMMANDS = {
 
 # The single registry: every staff command of every channel.
 REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS, **REPORT_COMMANDS, **BROADCAST_COMMANDS,
-                                     **REVIEW_COMMANDS}
+                                     **REVIEW_COMMANDS, **PLATFORM_COMMANDS}
 COMMANDS = tuple(REGISTRY)
 
 

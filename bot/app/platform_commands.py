@@ -1,0 +1,100 @@
+"""Staff commands of the platform's own work: the enterprise register (`/enterprise`), needs
+found off the chat (`/record`), visits (`/visit`), outcomes (`/outcome`) and the platform's
+report (`/report`). The rules are in `bot/requests/` (register, recording, outcomes) and
+`bot/reports/platform_report.py`; these commands only parse and phrase."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from storage.enterprises import EnterpriseRepository
+
+from ..delivery.outgoing import esc
+from ..foundation.i18n import t
+from ..requests.recording import NeedRecorder, Recorded, RecordError, parse_record
+from ..requests.register import RegisterError, find, parse_enterprise
+from ..requests.staff_directory import Actor, Role
+from ..requests.ticket_views import category_label
+from .command_types import CommandResult, StaffCommand
+
+if TYPE_CHECKING:
+    from .services import Services
+
+LANG = "zh-CN"
+
+
+def _register(services: "Services") -> EnterpriseRepository:
+    return EnterpriseRepository(services.sessions)
+
+
+def recorder(services: "Services") -> NeedRecorder:
+    tz = services.calendar.tz
+    return NeedRecorder(services.sessions, _register(services), services.tickets,
+                        lambda: services.clock().astimezone(tz).date())
+
+
+def _refusal(reason: str, params: dict) -> CommandResult:
+    return CommandResult(t(reason, LANG, **{k: esc(str(v)) for k, v in params.items()}),
+                         ok=False)
+
+
+def _enterprise_text(enterprise) -> str:
+    missing = "—"
+    size = t(f"platform.size.{enterprise.size}", LANG) if enterprise.size else missing
+    return t("platform.enterprise", LANG, id=enterprise.id, name=esc(enterprise.name),
+             code=enterprise.credit_code or missing, industry=esc(enterprise.industry or missing),
+             district=esc(enterprise.district or missing), size=size,
+             person=esc(enterprise.contact_name or missing), phone=enterprise.phone or missing)
+
+
+async def _enterprise(services: "Services", actor: Actor, args: list[str]) -> CommandResult:
+    """`/enterprise CODE 名称 行业=… …` registers or updates; `/enterprise CODE|名称` shows."""
+    if len(args) == 1:
+        found = await find(_register(services), args[0])
+        if found.enterprise is None:
+            return _refusal(found.reason, found.params)
+        return CommandResult(_enterprise_text(found.enterprise))
+    try:
+        data = parse_enterprise(args)
+    except RegisterError as exc:
+        return _refusal(exc.reason, exc.params)
+    if data.name is None and await _register(services).by_code(data.credit_code) is None:
+        return CommandResult(t("platform.err.name_needed", LANG), ok=False)
+    enterprise, created = await _register(services).save(data)
+    key = "platform.registered" if created else "platform.updated"
+    return CommandResult(t(key, LANG) + "\n" + _enterprise_text(enterprise))
+
+
+def _recorded_text(done: Recorded) -> str:
+    ticket = done.tickets[0]
+    return t("platform.recorded", LANG, id=ticket.id, enterprise=esc(done.enterprise),
+             category=category_label(ticket.category, LANG),
+             source=t(f"platform.source.{ticket.source}", LANG))
+
+
+async def _record(services: "Services", actor: Actor, args: list[str]) -> CommandResult:
+    try:
+        line = parse_record(args)
+    except RecordError as exc:
+        return _refusal(exc.reason, exc.params)
+    done = await recorder(services).record(actor, line)
+    if not done.ok:
+        return _refusal(done.reason, done.params)
+    return CommandResult(_recorded_text(done), ticket_id=done.tickets[0].id)
+
+
+async def _visit(services: "Services", actor: Actor, args: list[str]) -> CommandResult:
+    done = await recorder(services).visit(actor, args[0] if args else "")
+    if not done.ok:
+        return _refusal(done.reason, done.params)
+    ids = "、".join(f"#{ticket.id}" for ticket in done.tickets) or "—"
+    return CommandResult(t("platform.visited", LANG, id=done.visit.id,
+                           enterprise=esc(done.enterprise),
+                           date=done.visit.visited_on.isoformat(), staff=esc(actor.name),
+                           count=len(done.tickets), ids=ids))
+
+
+COMMANDS = {
+    "enterprise": StaffCommand("enterprise", Role.AGENT, _enterprise),
+    "record": StaffCommand("record", Role.AGENT, _record),
+    "visit": StaffCommand("visit", Role.AGENT, _visit, raw=True),
+}
