@@ -7,14 +7,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storage.enterprises import EnterpriseRepository
+from storage.models import Ticket
+from storage.outcomes import outcomes_of
 
 from ..delivery.outgoing import esc
 from ..foundation.i18n import t
+from ..requests.outcomes import OutcomeService
 from ..requests.recording import NeedRecorder, Recorded, RecordError, parse_record
 from ..requests.register import RegisterError, find, parse_enterprise
 from ..requests.staff_directory import Actor, Role
 from ..requests.ticket_views import category_label
-from .command_types import CommandResult, StaffCommand
+from .command_types import CommandResult, StaffCommand, number
 
 if TYPE_CHECKING:
     from .services import Services
@@ -93,8 +96,62 @@ async def _visit(services: "Services", actor: Actor, args: list[str]) -> Command
                            count=len(done.tickets), ids=ids))
 
 
+def outcomes(services: "Services") -> OutcomeService:
+    return OutcomeService(services.sessions, services.staff, services.settings.outcomes,
+                          services.clock)
+
+
+def outcome_question(services: "Services", ticket) -> str:
+    """What resolving a request asks for: its outcome, by its category's kind."""
+    kind = services.settings.outcomes.kind_of(ticket.category)
+    return t(f"platform.outcome.ask.{kind}", LANG, id=ticket.id,
+             programmes="、".join(services.settings.outcomes.programmes),
+             levels="、".join(services.settings.outcomes.levels))
+
+
+def _wan(yuan: int | None) -> str:
+    return "—" if yuan is None else f"{yuan / 10000:,.2f}".rstrip("0").rstrip(".")
+
+
+def outcome_line(outcome) -> str:
+    return t(f"platform.outcome.line.{outcome.kind}", LANG,
+             institution=esc(outcome.institution or "—"), credit=_wan(outcome.credit_yuan),
+             disbursed=_wan(outcome.disbursed_yuan), programme=esc(outcome.programme or "—"),
+             level=esc(outcome.level or "—"), result=esc(outcome.result or "—"),
+             recovered=_wan(outcome.recovered_yuan))
+
+
+async def _outcome(services: "Services", actor: Actor, args: list[str]) -> CommandResult:
+    """`/outcome N 键=值 …` records (or replaces) an outcome; `/outcome N` asks for it."""
+    ticket_id = number(args[0]) if args else None
+    if ticket_id is None:
+        return CommandResult(t("platform.usage.outcome", LANG), ok=False)
+    service = outcomes(services)
+    if len(args) == 1:
+        async with services.sessions() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            recorded = await outcomes_of(session, ticket_id) if ticket else []
+        if ticket is None:
+            return CommandResult(t("refuse.no_ticket", LANG, id=ticket_id), ok=False)
+        lines = [outcome_line(o) for o in recorded] or [t("platform.outcome.none", LANG)]
+        return CommandResult("\n".join([t("platform.outcome.title", LANG, id=ticket_id),
+                                        *lines, outcome_question(services, ticket)]),
+                             ticket_id=ticket_id)
+    done, saved = await service.add(actor, ticket_id, args[1:])
+    if not done.ok:
+        if done.reason.startswith("platform.outcome.err.usage"):  # what its kind asks for
+            text = outcome_question(services, done.ticket)
+        else:
+            text = t(done.reason, LANG, **{k: esc(str(v)) for k, v in done.params.items()})
+        return CommandResult(text, ticket_id=ticket_id, ok=False)
+    key = "platform.outcome.saved" if done.params["new"] else "platform.outcome.replaced"
+    return CommandResult(t(key, LANG, id=ticket_id) + "\n" + outcome_line(saved),
+                         ticket_id=ticket_id)
+
+
 COMMANDS = {
     "enterprise": StaffCommand("enterprise", Role.AGENT, _enterprise),
     "record": StaffCommand("record", Role.AGENT, _record),
     "visit": StaffCommand("visit", Role.AGENT, _visit, raw=True),
+    "outcome": StaffCommand("outcome", Role.AGENT, _outcome),
 }

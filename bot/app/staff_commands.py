@@ -8,7 +8,7 @@ import logging
 from ..requests import audit
 from .broadcast_commands import COMMANDS as BROADCAST_COMMANDS
 from .command_types import CommandResult, StaffCommand, number
-from .platform_commands import COMMANDS as PLATFORM_COMMANDS
+from .platform_commands import COMMANDS as PLATFORM_COMMANDS, outcome_question
 from ..foundation.i18n import t
 from ..delivery.outgoing import esc
 from .report_commands import COMMANDS as REPORT_COMMANDS
@@ -62,7 +62,10 @@ def _ticket_command(name: str):
         if name == "ticket":
             return CommandResult(await details(services, ticket_id), ticket_id=ticket_id)
         outcome = await ticket_action(services, actor, name, ticket_id, text)
-        return CommandResult(outcome_text(outcome, name), ticket_id=ticket_id, ok=outcome.ok)
+        reply = outcome_text(outcome, name)
+        if name == "resolve" and outcome.ok:  # resolving asks for the outcome
+            reply += "\n" + outcome_question(services, outcome.ticket)
+        return CommandResult(reply, ticket_id=ticket_id, ok=outcome.ok)
     return run
 
 
