@@ -4,19 +4,25 @@ report (`/report`). The rules are in `bot/requests/` (register, recording, outco
 `bot/reports/platform_report.py`; these commands only parse and phrase."""
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from storage.enterprises import EnterpriseRepository
 from storage.models import Ticket
 from storage.outcomes import outcomes_of
 
-from ..delivery.outgoing import esc
+from ..delivery.outgoing import Outgoing, esc
+from ..foundation.periods import Period, PeriodError, parse_period
 from ..foundation.i18n import t
 from ..requests.outcomes import OutcomeService
 from ..requests.recording import NeedRecorder, Recorded, RecordError, parse_record
 from ..requests.register import RegisterError, find, parse_enterprise
 from ..requests.staff_directory import Actor, Role
 from ..requests.ticket_views import category_label
+from ..reports.platform_report import PlatformReport, collect_report
+from ..reports.platform_sheet import write_report
+from ..reports.platform_text import report_text
+from ..reports.report_files import new_report_dir
 from .command_types import CommandResult, StaffCommand, number
 
 if TYPE_CHECKING:
@@ -149,9 +155,41 @@ async def _outcome(services: "Services", actor: Actor, args: list[str]) -> Comma
                          ticket_id=ticket_id)
 
 
+def _draw(services: "Services", report: PlatformReport) -> list[Outgoing]:
+    """The sheet and the chart, written in a fresh report folder (blocking: in a thread)."""
+    from ..reports import charts  # matplotlib takes a second to load: in this worker thread
+
+    folder = new_report_dir(services.settings.reports.dir, services.settings.reports.keep_days)
+    sheet = write_report(report, folder / f"platform-report-{report.period.label}.xlsx", LANG)
+    png, title = charts.render_report(report, folder, LANG)
+    return [Outgoing(kind="photo", file_path=str(png), text=esc(title)),
+            Outgoing(kind="document", file_path=str(sheet),
+                     text=t("platform.sheet.title", LANG, period=esc(report.period.label)))]
+
+
+async def platform_report(services: "Services", period: Period) -> PlatformReport:
+    return await collect_report(services.sessions, period,
+                                services.settings.reports.resolution_target,
+                                services.settings.outcomes)
+
+
+async def _report(services: "Services", actor: Actor, args: list[str]) -> CommandResult:
+    tz = services.calendar.tz
+    try:
+        period = parse_period(" ".join(args), tz, services.clock().astimezone(tz).date(),
+                              default="year")
+    except PeriodError:
+        return CommandResult(t("platform.usage.report", LANG), ok=False)
+    report = await platform_report(services, period)
+    files = await asyncio.to_thread(_draw, services, report)
+    return CommandResult(report_text(report, LANG) + "\n" + t("platform.report_files", LANG),
+                         files=files)
+
+
 COMMANDS = {
     "enterprise": StaffCommand("enterprise", Role.AGENT, _enterprise),
     "record": StaffCommand("record", Role.AGENT, _record),
     "visit": StaffCommand("visit", Role.AGENT, _visit, raw=True),
     "outcome": StaffCommand("outcome", Role.AGENT, _outcome),
+    "report": StaffCommand("report", Role.AGENT, _report),
 }
