@@ -135,3 +135,27 @@ async def test_a_profile_given_in_chat_links_its_contact_to_the_register(service
     assert linked.enterprise_id == enterprise.id and enterprise.industry == "制造业"
     assert enterprise.contact_name == "张三" and await count(services, Enterprise) == 1
     assert await count(services, TicketMessage) == 0
+
+
+async def test_the_platform_work_in_the_terminal(settings, tmp_path):
+    from bot.channels.console_chat import run_console
+
+    async def lines(*items):
+        for item in items:
+            yield item + "\n"
+
+    settings.reports.dir = tmp_path / "reports"
+    out: list[str] = []
+    async with running_services(settings) as services:
+        await run_console(services, "zh-CN", lines(
+            "/as staff", f"/enterprise {CODE} 甲科技有限公司 规模=小型",
+            "/record 甲科技 项目 想申报高新技术企业 走访", "/record 丁公司 融资 贷款 电话",
+            "/resolve 1 材料已提交", "/outcome 1 项目=高企 级别=国家 结果=获批",
+            "/report month", "/quit"), out.append)
+    text = "\n".join(out)
+    assert "已登记企业" in text and "规模：小型" in text
+    assert "已记录需求 #1：甲科技有限公司，项目申报，来源：走访" in text
+    assert "企业名录中没有“丁公司”" in text
+    assert "请补充 #1 的申报成果" in text and "高企（国家级）：获批" in text
+    assert "服务企业数：1 家（按来源：走访 1）" in text and "项目申报：帮助 1 家企业申报获批" in text
+    assert "platform-report.png" in text and ".xlsx" in text

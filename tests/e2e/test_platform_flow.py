@@ -1,0 +1,63 @@
+"""The platform's own work on Telegram (the real Application against the fake Bot API): staff
+register an enterprise, record a need found by phone and a visit, resolve it with its outcome,
+and get the platform's report as text, a PNG chart and an xlsx sheet."""
+import io
+import struct
+from datetime import datetime, timezone
+
+import openpyxl
+from sqlalchemy import select
+
+from storage.models import Ticket
+from tests.e2e.harness import AGENT_A, OUTSIDER, STAFF_GROUP, world
+
+DEC_3 = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)
+CODE = "91350100M000100Y43"
+
+
+async def test_record_resolve_outcome_and_report_on_telegram(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling",
+                     SME_REPORTS__DIR=str(tmp_path / "reports")) as env:
+        env.services.clock = lambda: DEC_3
+        await env.staff(AGENT_A, f"/enterprise {CODE} 甲科技有限公司 行业=制造业 区=青秀区")
+        await env.reply_to(STAFF_GROUP, "已登记企业")
+        await env.staff(AGENT_A, "/record 甲科技 融资 需要流动资金贷款300万元 电话")
+        await env.reply_to(STAFF_GROUP, "已记录需求 #1：甲科技有限公司，融资，来源：电话")
+        await env.staff(AGENT_A, "/visit 甲科技 2026-12-01 了解经营情况\n需求 法律 货款被拖欠")
+        await env.reply_to(STAFF_GROUP, "发现需求 1 项（#2）")
+        await env.staff(AGENT_A, "/take 1")
+        await env.staff(AGENT_A, "/resolve 1 已对接农业银行")
+        await env.reply_to(STAFF_GROUP, "请补充 #1 的融资成果")
+        await env.staff(AGENT_A, "/outcome 1 机构=农业银行 授信=1000000000000")
+        await env.reply_to(STAFF_GROUP, "超过上限")
+        await env.staff(AGENT_A, "/outcome 1 机构=农业银行 授信=500 放款=300")
+        await env.reply_to(STAFF_GROUP, "授信 500 万元，放款 300 万元")
+        await env.staff(OUTSIDER, "/record 甲科技 融资 贷款 电话")
+        await env.reply_to(STAFF_GROUP, "不是平台工作人员")
+
+        await env.staff(AGENT_A, "/report")
+        text = (await env.reply_to(STAFF_GROUP, "平台服务报告 2026"))["text"]
+        assert "服务企业数：1 家（按来源：电话 1、走访 1）" in text
+        assert "了解需求数：2 件" in text and "解决率 50.0%（目标 80.0%）⚠️ 未达标" in text
+        assert "融资对接：1 家企业，获得授信 500 万元" in text
+        photo = await env.fake.wait_for(lambda: next(
+            (m for m in env.fake.sent(STAFF_GROUP) if "photo" in m), None))
+        assert "平台服务报告" in photo["caption"]
+        document = await env.fake.wait_for(lambda: next(
+            (m for m in env.fake.sent(STAFF_GROUP) if "document" in m), None))
+        assert document["document"]["file_name"] == "platform-report-2026.xlsx"
+        [png] = [c for c in env.fake.calls if c.method == "sendPhoto"]
+        data = png.params["photo"].data
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1000, 560)
+        [sheet] = [c for c in env.fake.calls if c.method == "sendDocument"]
+        book = openpyxl.load_workbook(io.BytesIO(sheet.params["document"].data))
+        values = {row[0]: row[1] for row in book["平台服务报告"].iter_rows(values_only=True)
+                  if row and row[0]}
+        assert values["服务企业数（家）"] == 1 and values["获得授信（万元）"] == 500
+
+        async with env.services.sessions() as session:
+            sources = list(await session.scalars(select(Ticket.source).order_by(Ticket.id)))
+        assert sources == ["phone", "visit"]
+        # Nothing was sent anywhere but the staff group: the enterprise is on no channel.
+        assert {str(c.params["chat_id"]) for c in env.fake.calls
+                if "chat_id" in c.params} == {str(STAFF_GROUP)}
