@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (  # noqa: E402
-    broadcast_bench, db_bench, grouping_bench, matcher_bench, telegram_bench,
+    broadcast_bench, db_bench, grouping_bench, matcher_bench, platform_bench, telegram_bench,
 )
 
 if __name__ == "__main__":
@@ -27,3 +27,6 @@ if __name__ == "__main__":
           "sme_bench) and 100,000 (SQLite); ticket creation with 1 and 2 processes ==")
     for row in asyncio.run(db_bench.main([])):
         print(json.dumps(row, ensure_ascii=False))
+    print("== the platform's report for a year: 10,000 enterprises, 50,000 needs (PostgreSQL) ==")
+    print(json.dumps(asyncio.run(platform_bench.main("postgresql", 50_000, 50)),
+                     ensure_ascii=False))
