@@ -10,8 +10,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.requests import audit
 from bot.app.command_types import CommandResult
 from bot.foundation.i18n import t
-from bot.delivery.outgoing import Outgoing, esc
+from bot.delivery.outgoing import STAFF_CHAT, Outgoing, esc
 from bot.requests.staff_directory import Actor
+from bot.app.platform_commands import outcome_question
 from bot.app.staff_commands import COMMANDS, REGISTRY, outcome_text, run_command, ticket_action
 from bot.requests.tickets import Content
 
@@ -90,6 +91,10 @@ async def card_button(update: Update, context: AppContext) -> None:
     await audit.record(context.services.sessions, actor, f"button:{action}",
                        "ok" if outcome.ok else "refused", ticket_id)
     await query.answer(outcome_text(outcome, action), show_alert=not outcome.ok)
+    if action == "resolve" and outcome.ok:  # resolving asks for the outcome, in its thread
+        await context.services.postman.send(STAFF_CHAT, Outgoing(
+            text=outcome_question(context.services, outcome.ticket), in_ticket_thread=True),
+            "notify", ticket_id)
 
 
 async def group_message(update: Update, context: AppContext) -> None:

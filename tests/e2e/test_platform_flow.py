@@ -25,6 +25,12 @@ async def test_record_resolve_outcome_and_report_on_telegram(tmp_path, kb_dir):
         await env.reply_to(STAFF_GROUP, "已记录需求 #1：甲科技有限公司，融资，来源：电话")
         await env.staff(AGENT_A, "/visit 甲科技 2026-12-01 了解经营情况\n需求 法律 货款被拖欠")
         await env.reply_to(STAFF_GROUP, "发现需求 1 项（#2）")
+        card = await env.fake.wait_for(lambda: next(
+            (m for m in env.fake.sent(STAFF_GROUP) if "货款被拖欠" in (m.get("text") or "")
+             and m.get("reply_markup")), None))
+        await env.press(AGENT_A, card, env.button(card, "tk:resolve:"))  # the card's button
+        asked = await env.reply_to(STAFF_GROUP, "请补充 #2 的法律服务成果")
+        assert asked.get("message_thread_id") == card.get("message_thread_id")
         await env.staff(AGENT_A, "/take 1")
         await env.staff(AGENT_A, "/resolve 1 已对接农业银行")
         await env.reply_to(STAFF_GROUP, "请补充 #1 的融资成果")
@@ -38,7 +44,7 @@ async def test_record_resolve_outcome_and_report_on_telegram(tmp_path, kb_dir):
         await env.staff(AGENT_A, "/report")
         text = (await env.reply_to(STAFF_GROUP, "平台服务报告 2026"))["text"]
         assert "服务企业数：1 家（按来源：电话 1、走访 1）" in text
-        assert "了解需求数：2 件" in text and "解决率 50.0%（目标 80.0%）⚠️ 未达标" in text
+        assert "了解需求数：2 件" in text and "解决率 100.0%（目标 80.0%）✅ 达标" in text
         assert "融资对接：1 家企业，获得授信 500 万元" in text
         photo = await env.fake.wait_for(lambda: next(
             (m for m in env.fake.sent(STAFF_GROUP) if "photo" in m), None))
