@@ -376,6 +376,48 @@ class Broadcast(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Event(Base):
+    """A service event (对接会, 培训) enterprises are invited to and sign up for."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # matchmaking, training
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    place: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int] = mapped_column(Integer)
+    segment: Mapped[str] = mapped_column(Text)  # JSON, as a broadcast's
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, cancelled
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    author_name: Mapped[str | None] = mapped_column(String(128))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_events_starts", "starts_at"),)
+
+
+class EventSignup(Base):
+    """An enterprise's sign-up: registered within capacity, else waiting (promoted in order
+    when a place frees up), or cancelled; staff mark who attended."""
+
+    __tablename__ = "event_signups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    status: Mapped[str] = mapped_column(String(16))  # registered, waiting, cancelled
+    attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "contact_id", name="uq_event_signups_contact"),
+        Index("ix_event_signups_event", "event_id", "status", "id"),
+    )
+
+
 class Lease(Base):
     """A named lease held by one process at a time (the outbox sender, the scheduler): taken
     over by another process once it expires, on SQLite and PostgreSQL alike."""

@@ -19,6 +19,7 @@ from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent
 
 from ..delivery.outgoing import STAFF_CHAT
 from ..delivery.outbox import enqueue
+from ..outreach.events import Events
 from ..foundation.settings import Settings
 from ..foundation.workcalendar import WorkCalendar
 from ..requests.sla import FIRST_RESPONSE, TARGETS, Alert, Target
@@ -52,6 +53,8 @@ async def run_due(services: Services, now: datetime) -> int:
     """Send every alert and follow-up question due at `now`; returns how many were sent."""
     now = now.astimezone(timezone.utc)
     sent = await _sla_alerts(services, now) + await _followups(services, now)
+    sent += await Events(services.sessions, services.calendar.tz, services.clock,
+                         services.postman.notify).remind_due(now)
     if sent:
         services.postman.notify()
     return sent

@@ -8,6 +8,7 @@ import logging
 from ..requests import audit
 from .broadcast_commands import COMMANDS as BROADCAST_COMMANDS
 from .command_types import CommandResult, StaffCommand, number
+from .event_commands import COMMANDS as EVENT_COMMANDS
 from .platform_commands import COMMANDS as PLATFORM_COMMANDS, outcome_question
 from ..foundation.i18n import t
 from ..delivery.outgoing import esc
@@ -98,7 +99,7 @@ TICKET_COMMANDS = {
 
 # The single registry: every staff command of every channel.
 REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS, **REPORT_COMMANDS, **BROADCAST_COMMANDS,
-                                     **REVIEW_COMMANDS, **PLATFORM_COMMANDS}
+                                     **REVIEW_COMMANDS, **PLATFORM_COMMANDS, **EVENT_COMMANDS}
 COMMANDS = tuple(REGISTRY)
 
 

@@ -9,7 +9,8 @@
   programme and level, enterprises connected with financing with the credit granted and the
   loans disbursed, amounts recovered with legal help; enterprises given legal help are those
   with a need of a legal-kind category filed in the period;
-- visits made in the period and the enterprises visited.
+- visits made in the period and the enterprises visited; events held in the period (not
+  cancelled), the places taken and the attendance.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, distinct, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Contact, Ticket, TicketOutcome, Visit
+from storage.models import Contact, Event, EventSignup, Ticket, TicketOutcome, Visit
 
 from ..foundation.periods import Period
 from ..foundation.settings import OutcomesSettings
@@ -51,6 +52,9 @@ class PlatformReport:
     legal_enterprises: int = 0
     legal_needs: int = 0
     recovered_yuan: int = 0
+    events: int = 0  # held in the period (not cancelled)
+    event_signups: int = 0  # registered places taken
+    event_attended: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -114,7 +118,7 @@ def _outcomes(period: Period, kind: str, *columns):
 
 async def _results(session: AsyncSession, report: PlatformReport) -> None:
     period = report.period
-    approved = and_(TicketOutcome.result == APPROVED)
+    approved = TicketOutcome.result == APPROVED
     rows = await session.execute(
         _outcomes(period, "project", TicketOutcome.programme, TicketOutcome.level,
                   func.count(distinct(ENTERPRISE))).where(approved)
@@ -131,6 +135,16 @@ async def _results(session: AsyncSession, report: PlatformReport) -> None:
         period, "legal", func.sum(TicketOutcome.recovered_yuan))) or 0)
 
 
+async def _events(session: AsyncSession, report: PlatformReport) -> None:
+    registered = and_(EventSignup.event_id == Event.id, EventSignup.status == "registered")
+    attended = case((EventSignup.attended.is_(True), 1), else_=0)
+    events, signups, came = (await session.execute(
+        select(func.count(distinct(Event.id)), func.count(EventSignup.id), func.sum(attended))
+        .select_from(Event).outerjoin(EventSignup, registered)
+        .where(within(Event.starts_at, report.period), Event.status != "cancelled"))).one()
+    report.events, report.event_signups, report.event_attended = events, signups, came or 0
+
+
 async def collect_report(sessions: async_sessionmaker, period: Period, target: float,
                          outcomes: OutcomesSettings) -> PlatformReport:
     """Every figure of the report; the independent queries run at the same time."""
@@ -142,5 +156,5 @@ async def collect_report(sessions: async_sessionmaker, period: Period, target: f
             await part(session, report, *args)
 
     await run(_needs, legal)  # by source first: the visits' figure below replaces its own
-    await asyncio.gather(run(_served), run(_results))
+    await asyncio.gather(run(_served), run(_results), run(_events))
     return report

@@ -48,6 +48,9 @@ def report_text(report: PlatformReport, lang: str) -> str:
           disbursed=wan(report.disbursed_yuan)),
         t("platform.report.legal", lang, count=report.legal_enterprises,
           needs=report.legal_needs, recovered=wan(report.recovered_yuan)),
-        t("platform.report.basis", lang),
     ]
+    if report.events:
+        lines.append(t("platform.report.events", lang, events=report.events,
+                       signups=report.event_signups, attended=report.event_attended))
+    lines.append(t("platform.report.basis", lang))
     return "\n".join(lines)

@@ -1,10 +1,10 @@
-"""enterprise register, visits, request sources and outcomes
+"""enterprise register, visits, request sources and outcomes; service events
 
 Enterprises keyed by 统一社会信用代码 become the unit of the needs ledger; a contact links to
 its enterprise (plain columns without foreign keys: on SQLite adding one would rebuild the
 contacts and tickets tables that many others reference). Needs carry their source (chat, phone, visit, survey, event) and, when found on
 a visit, the visit. Outcomes record what a request achieved (credit, projects, recoveries).
-Existing enterprise profiles are migrated into the register: one enterprise per credit code
+Events (对接会, 培训) with their sign-ups. Existing enterprise profiles are migrated into the register: one enterprise per credit code
 (or, without one, per company name), each profile's contact linked to it.
 
 Revision ID: 0011
@@ -83,6 +83,39 @@ def upgrade() -> None:
         sa.UniqueConstraint('ticket_id', 'kind', 'subject', name='uq_ticket_outcomes_subject'),
     )
     op.create_index('ix_ticket_outcomes_at', 'ticket_outcomes', ['at'])
+    op.create_table(
+        'events',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=16), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('place', sa.String(length=200), nullable=False),
+        sa.Column('capacity', sa.Integer(), nullable=False),
+        sa.Column('segment', sa.Text(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('invited', sa.Integer(), nullable=False),
+        sa.Column('author_id', sa.String(length=64), nullable=True),
+        sa.Column('author_name', sa.String(length=128), nullable=True),
+        sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_events_starts', 'events', ['starts_at'])
+    op.create_table(
+        'event_signups',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('contact_id', sa.Integer(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('attended', sa.Boolean(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['event_id'], ['events.id']),
+        sa.ForeignKeyConstraint(['contact_id'], ['contacts.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('event_id', 'contact_id', name='uq_event_signups_contact'),
+    )
+    op.create_index('ix_event_signups_event', 'event_signups', ['event_id', 'status', 'id'])
     _register_profiles()
 
 
@@ -110,6 +143,10 @@ def _register_profiles() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_event_signups_event', table_name='event_signups')
+    op.drop_table('event_signups')
+    op.drop_index('ix_events_starts', table_name='events')
+    op.drop_table('events')
     op.drop_index('ix_ticket_outcomes_at', table_name='ticket_outcomes')
     op.drop_table('ticket_outcomes')
     with op.batch_alter_table('tickets') as batch_op:
