@@ -1,6 +1,7 @@
 """The platform's own work on Telegram (the real Application against the fake Bot API): staff
 register an enterprise, record a need found by phone and a visit, resolve it with its outcome,
-and get the platform's report as text, a PNG chart and an xlsx sheet."""
+and get the platform's report as text, a PNG chart and an xlsx sheet; enterprises sign up for
+an event from its invitation."""
 import io
 import struct
 from datetime import datetime, timezone
@@ -9,7 +10,8 @@ import openpyxl
 from sqlalchemy import select
 
 from storage.models import Ticket
-from tests.e2e.harness import AGENT_A, OUTSIDER, STAFF_GROUP, world
+from tests.e2e.harness import AGENT_A, CLERK, OUTSIDER, OWNER, STAFF_GROUP, SUPERVISOR, world
+from tests.e2e.test_broadcast import subscribe_directly
 
 DEC_3 = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)
 CODE = "91350100M000100Y43"
@@ -67,3 +69,21 @@ async def test_record_resolve_outcome_and_report_on_telegram(tmp_path, kb_dir):
         # Nothing was sent anywhere but the staff group: the enterprise is on no channel.
         assert {str(c.params["chat_id"]) for c in env.fake.calls
                 if "chat_id" in c.params} == {str(STAFF_GROUP)}
+
+
+async def test_event_invitation_sign_up_and_waiting_list_on_telegram(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        await subscribe_directly(env, OWNER, {"financing"})
+        await subscribe_directly(env, CLERK, {"financing"})
+        await env.staff(SUPERVISOR, "/event 培训 2030-01-10 09:00 1 市民中心301 融资政策培训")
+        await env.reply_to(STAFF_GROUP, "已创建活动 A1")
+        invitations = [await env.reply_to(user["id"], "融资政策培训") for user in (OWNER, CLERK)]
+        await env.press(OWNER, invitations[0], env.button(invitations[0], "ev:join:"))
+        await env.reply_to(OWNER["id"], "报名成功")
+        await env.press(CLERK, invitations[1], env.button(invitations[1], "ev:join:"))
+        await env.reply_to(CLERK["id"], "候补名单第 1 位")
+        await env.press(OWNER, invitations[0], env.button(invitations[0], "ev:leave:"))
+        await env.reply_to(OWNER["id"], "已取消报名")
+        await env.reply_to(CLERK["id"], "已从候补转为正式报名")
+        await env.say(CLERK, "/myevents")
+        await env.reply_to(CLERK["id"], "A1《融资政策培训》")
