@@ -6,6 +6,7 @@ from telegram.ext import Application, MessageHandler, filters
 from .answering import enterprise_handlers as enterprise
 from .outreach import (
     broadcast_handlers as broadcasts, event_handlers as events, subscription_handlers as subscriptions,
+    survey_handlers as surveys,
 )
 from .requests import intake_handlers as intake, staff_handlers as staff
 
@@ -16,7 +17,8 @@ def register(application: Application, staff_chat_id: int | None) -> None:
     enterprise's catch-all); edited messages get a polite explanation."""
     application.add_handler(intake.conversation())
     for handler in (staff.handlers(staff_chat_id) + broadcasts.handlers()
-                    + subscriptions.handlers() + events.handlers() + enterprise.handlers()):
+                    + subscriptions.handlers() + events.handlers() + surveys.handlers()
+                    + enterprise.handlers()):
         application.add_handler(handler)
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE
                                            & filters.ChatType.PRIVATE, enterprise.edited))

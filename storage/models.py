@@ -418,6 +418,40 @@ class EventSignup(Base):
     )
 
 
+class Survey(Base):
+    """A questionnaire (from `surveys/<key>.yaml`) sent to a segment of subscribers."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text)  # JSON: the questions as sent
+    segment: Mapped[str] = mapped_column(Text)
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    author_name: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SurveyResponse(Base):
+    """One enterprise's answers to a survey: where it stopped, and when it finished."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the question to answer next
+    answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON: question id → answer
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("survey_id", "contact_id", name="uq_survey_responses_contact"),
+    )
+
+
 class Lease(Base):
     """A named lease held by one process at a time (the outbox sender, the scheduler): taken
     over by another process once it expires, on SQLite and PostgreSQL alike."""

@@ -9,6 +9,7 @@ from ..requests import audit
 from .broadcast_commands import COMMANDS as BROADCAST_COMMANDS
 from .command_types import CommandResult, StaffCommand, number
 from .event_commands import COMMANDS as EVENT_COMMANDS
+from .survey_commands import COMMANDS as SURVEY_COMMANDS
 from .platform_commands import COMMANDS as PLATFORM_COMMANDS, outcome_question
 from ..foundation.i18n import t
 from ..delivery.outgoing import esc
@@ -99,7 +100,8 @@ TICKET_COMMANDS = {
 
 # The single registry: every staff command of every channel.
 REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS, **REPORT_COMMANDS, **BROADCAST_COMMANDS,
-                                     **REVIEW_COMMANDS, **PLATFORM_COMMANDS, **EVENT_COMMANDS}
+                                     **REVIEW_COMMANDS, **PLATFORM_COMMANDS, **EVENT_COMMANDS,
+                                     **SURVEY_COMMANDS}
 COMMANDS = tuple(REGISTRY)
 
 

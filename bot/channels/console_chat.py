@@ -14,7 +14,7 @@ from itertools import count
 from knowledge.decision import Decision
 from knowledge.model import Entry
 
-from . import console_events, console_subscribe
+from . import console_events, console_subscribe, console_surveys
 from ..answering.answer_text import render_entry
 from ..answering.assistant import Reply
 from ..app.command_types import number
@@ -48,6 +48,8 @@ def _button(button: Button) -> str:
     if len(parts) == 3 and parts[0] == "fu":
         return t("sla.followup.console_button", "zh-CN", text=button.text, id=parts[1],
                  answer=parts[2])
+    if len(parts) >= 3 and parts[0] == "sv" and (command := console_surveys.button_command(parts)):
+        return t("survey.console_button", "zh-CN", text=button.text, command=command)
     if len(parts) == 3 and parts[0] == "ev" and parts[1] in console_events.BUTTONS:
         return t("event.console_button", "zh-CN", text=button.text,
                  command=console_events.BUTTONS[parts[1]], id=parts[2])
@@ -271,6 +273,8 @@ class ConsoleChat:
             await self.followup(arg.split())
         elif name in console_events.COMMANDS:
             await console_events.command(self, name, arg)
+        elif name in console_surveys.COMMANDS:
+            await console_surveys.command(self, name, arg)
         else:
             self.write(t("console.unknown_command", self.lang, command=name))
 

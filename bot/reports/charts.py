@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
 from ..foundation.i18n import t  # noqa: E402
 from ..requests.ticket_views import category_label  # noqa: E402
+from ..outreach.surveys import Results  # noqa: E402
 from .platform_report import PlatformReport  # noqa: E402
 from .stats import Stats  # noqa: E402
 
@@ -151,3 +152,33 @@ def render_report(report: PlatformReport, directory: Path,
     with _lock, matplotlib.rc_context({"font.family": FONT_FAMILY}):
         _register_font()
         return _platform(report, directory / "platform-report.png", lang)
+
+
+def _survey(results: Results, path: Path, lang: str) -> tuple[Path, str]:
+    """Answers per option of every choice question, one panel each."""
+    questions = [q for q in results.definition.questions if q.id in results.counts]
+    figure = Figure(figsize=(SIZE_INCHES[0], max(SIZE_INCHES[1], 2.4 * len(questions))),
+                    dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    for axes, question in zip(figure.subplots(len(questions), 1, squeeze=False)[:, 0],
+                              questions):
+        counts = results.counts[question.id]
+        bars = axes.barh(list(counts)[::-1], list(counts.values())[::-1], color=BAR)
+        axes.bar_label(bars, padding=3)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_title(question.text, loc="left", fontsize=10)
+        _style(axes)
+    title = t("survey.chart_title", lang, title=results.definition.title,
+              finished=results.finished)
+    figure.suptitle(title)
+    return _save(figure, path), title
+
+
+def render_survey(results: Results, directory: Path, lang: str = "zh-CN"
+                  ) -> tuple[Path, str] | None:
+    """The survey's choice questions as a PNG file in `directory`; None without any."""
+    if not results.counts:
+        return None
+    with _lock, matplotlib.rc_context({"font.family": FONT_FAMILY}):
+        _register_font()
+        return _survey(results, directory / f"survey-{results.survey.id}.png", lang)

@@ -10,7 +10,8 @@
   loans disbursed, amounts recovered with legal help; enterprises given legal help are those
   with a need of a legal-kind category filed in the period;
 - visits made in the period and the enterprises visited; events held in the period (not
-  cancelled), the places taken and the attendance.
+  cancelled), the places taken and the attendance; surveys sent in the period, the enterprises
+  invited and the responses finished in it.
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, distinct, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Contact, Event, EventSignup, Ticket, TicketOutcome, Visit
+from storage.models import (
+    Contact, Event, EventSignup, Survey, SurveyResponse, Ticket, TicketOutcome, Visit,
+)
 
 from ..foundation.periods import Period
 from ..foundation.settings import OutcomesSettings
@@ -55,6 +58,10 @@ class PlatformReport:
     events: int = 0  # held in the period (not cancelled)
     event_signups: int = 0  # registered places taken
     event_attended: int = 0
+    surveys: int = 0  # sent in the period
+    survey_invited: int = 0
+    survey_answered: int = 0  # responses finished in the period
+
 
     @property
     def rate(self) -> float | None:
@@ -145,6 +152,16 @@ async def _events(session: AsyncSession, report: PlatformReport) -> None:
     report.events, report.event_signups, report.event_attended = events, signups, came or 0
 
 
+async def _surveys(session: AsyncSession, report: PlatformReport) -> None:
+    report.surveys, invited = (await session.execute(
+        select(func.count(), func.sum(Survey.invited))
+        .where(within(Survey.created_at, report.period)))).one()
+    report.survey_invited = invited or 0
+    report.survey_answered = await session.scalar(
+        select(func.count()).select_from(SurveyResponse)
+        .where(within(SurveyResponse.finished_at, report.period))) or 0
+
+
 async def collect_report(sessions: async_sessionmaker, period: Period, target: float,
                          outcomes: OutcomesSettings) -> PlatformReport:
     """Every figure of the report; the independent queries run at the same time."""
@@ -156,5 +173,6 @@ async def collect_report(sessions: async_sessionmaker, period: Period, target: f
             await part(session, report, *args)
 
     await run(_needs, legal)  # by source first: the visits' figure below replaces its own
-    await asyncio.gather(run(_served), run(_results), run(_events))
+    await asyncio.gather(run(_served), run(_results), run(_events),
+                         run(_surveys))
     return report

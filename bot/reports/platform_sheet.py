@@ -37,7 +37,9 @@ def write_report(report: PlatformReport, path: Path, lang: str) -> Path:
             ("legal", report.legal_enterprises, None), ("legal_needs", report.legal_needs, None),
             ("recovered", report.recovered_yuan / YUAN_PER_WAN, money),
             ("events", report.events, None), ("event_signups", report.event_signups, None),
-            ("event_attended", report.event_attended, None)]
+            ("event_attended", report.event_attended, None),
+            ("surveys", report.surveys, None), ("survey_invited", report.survey_invited, None),
+            ("survey_answered", report.survey_answered, None)]
     row = 3
     for key, value, style in rows:
         sheet.write_string(row, 0, label(key))

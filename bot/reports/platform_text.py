@@ -52,5 +52,8 @@ def report_text(report: PlatformReport, lang: str) -> str:
     if report.events:
         lines.append(t("platform.report.events", lang, events=report.events,
                        signups=report.event_signups, attended=report.event_attended))
+    if report.surveys or report.survey_answered:
+        lines.append(t("platform.report.surveys", lang, surveys=report.surveys,
+                       invited=report.survey_invited, answered=report.survey_answered))
     lines.append(t("platform.report.basis", lang))
     return "\n".join(lines)

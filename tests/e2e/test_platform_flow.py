@@ -87,3 +87,31 @@ async def test_event_invitation_sign_up_and_waiting_list_on_telegram(tmp_path, k
         await env.reply_to(CLERK["id"], "已从候补转为正式报名")
         await env.say(CLERK, "/myevents")
         await env.reply_to(CLERK["id"], "A1《融资政策培训》")
+
+
+async def test_a_survey_answered_on_telegram(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        await subscribe_directly(env, OWNER, {"financing"})
+        await env.staff(SUPERVISOR, "/survey_send needs-2026")
+        await env.reply_to(STAFF_GROUP, "问卷 Q1")
+        invitation = await env.reply_to(OWNER["id"], "2026 年企业需求摸底")
+        await env.press(OWNER, invitation, env.button(invitation, "sv:go:1"))
+        await env.reply_to(OWNER["id"], "第 1/4 题")
+        await env.say(OWNER, "两百")  # typed: caught by the survey, not the assistant
+        await env.reply_to(OWNER["id"], "请回复一个数字")
+        await env.say(OWNER, "200")
+        multiple = await env.reply_to(OWNER["id"], "第 2/4 题")
+        await env.press(OWNER, multiple, "sv:t:1:1:1")  # 科小
+        await env.press(OWNER, multiple, "sv:d:1:1")
+        single = await env.reply_to(OWNER["id"], "第 3/4 题")
+        await env.press(OWNER, single, "sv:a:1:2:3")  # 没有
+        await env.reply_to(OWNER["id"], "第 4/4 题")
+        await env.say(OWNER, "无")
+        await env.reply_to(OWNER["id"], "问卷已完成")
+        async with env.services.sessions() as session:
+            tickets = list(await session.scalars(select(Ticket).order_by(Ticket.id)))
+        assert [(t.category, t.source) for t in tickets] == [
+            ("financing", "survey"), ("project", "survey")]
+        # Afterwards a question goes to the assistant again.
+        await env.say(OWNER, "试用期最长可以约定多久")
+        await env.reply_to(OWNER["id"], "第19条")

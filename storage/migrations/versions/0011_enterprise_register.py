@@ -1,10 +1,10 @@
-"""enterprise register, visits, request sources and outcomes; service events
+"""enterprise register, visits, request sources and outcomes; service events and surveys
 
 Enterprises keyed by 统一社会信用代码 become the unit of the needs ledger; a contact links to
 its enterprise (plain columns without foreign keys: on SQLite adding one would rebuild the
 contacts and tickets tables that many others reference). Needs carry their source (chat, phone, visit, survey, event) and, when found on
 a visit, the visit. Outcomes record what a request achieved (credit, projects, recoveries).
-Events (对接会, 培训) with their sign-ups. Existing enterprise profiles are migrated into the register: one enterprise per credit code
+Events (对接会, 培训) with their sign-ups; surveys with their responses. Existing enterprise profiles are migrated into the register: one enterprise per credit code
 (or, without one, per company name), each profile's contact linked to it.
 
 Revision ID: 0011
@@ -116,6 +116,33 @@ def upgrade() -> None:
         sa.UniqueConstraint('event_id', 'contact_id', name='uq_event_signups_contact'),
     )
     op.create_index('ix_event_signups_event', 'event_signups', ['event_id', 'status', 'id'])
+    op.create_table(
+        'surveys',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('key', sa.String(length=64), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('definition', sa.Text(), nullable=False),
+        sa.Column('segment', sa.Text(), nullable=False),
+        sa.Column('invited', sa.Integer(), nullable=False),
+        sa.Column('author_id', sa.String(length=64), nullable=True),
+        sa.Column('author_name', sa.String(length=128), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_table(
+        'survey_responses',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('survey_id', sa.Integer(), nullable=False),
+        sa.Column('contact_id', sa.Integer(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('answers', sa.Text(), nullable=False),
+        sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['survey_id'], ['surveys.id']),
+        sa.ForeignKeyConstraint(['contact_id'], ['contacts.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('survey_id', 'contact_id', name='uq_survey_responses_contact'),
+    )
     _register_profiles()
 
 
@@ -143,6 +170,8 @@ def _register_profiles() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('survey_responses')
+    op.drop_table('surveys')
     op.drop_index('ix_event_signups_event', table_name='event_signups')
     op.drop_table('event_signups')
     op.drop_index('ix_events_starts', table_name='events')
