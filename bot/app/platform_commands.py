@@ -14,6 +14,7 @@ from storage.outcomes import outcomes_of
 from ..delivery.outgoing import Outgoing, esc
 from ..foundation.periods import Period, PeriodError, parse_period
 from ..foundation.i18n import t
+from ..requests import audit, record_dialog
 from ..requests.outcomes import OutcomeService
 from ..requests.recording import NeedRecorder, Recorded, RecordError, parse_record
 from ..requests.register import RegisterError, find, parse_enterprise
@@ -81,6 +82,9 @@ def _recorded_text(done: Recorded) -> str:
 
 
 async def _record(services: "Services", actor: Actor, args: list[str]) -> CommandResult:
+    if not args:  # the guided dialog
+        begun = record_dialog.start()
+        return CommandResult(begun.text, dialog=begun.state)
     try:
         line = parse_record(args)
     except RecordError as exc:
@@ -184,6 +188,18 @@ async def _report(services: "Services", actor: Actor, args: list[str]) -> Comman
     files = await asyncio.to_thread(_draw, services, report)
     return CommandResult(report_text(report, LANG) + "\n" + t("platform.report_files", LANG),
                          files=files)
+
+
+async def dialog_line(services: "Services", actor: Actor, state: dict, text: str
+                      ) -> tuple[CommandResult, dict | None]:
+    """One line of a staff member's guided dialog: the reply, and the state to keep (None
+    when the dialog is over)."""
+    reply = await record_dialog.answer(recorder(services), actor, state, text)
+    await audit.record(services.sessions, actor, "record_dialog",
+                       "ok" if reply.ticket_id or not reply.done else "refused",
+                       reply.ticket_id, text[:200])
+    return (CommandResult(reply.text, ticket_id=reply.ticket_id),
+            None if reply.done else reply.state)
 
 
 COMMANDS = {

@@ -26,6 +26,7 @@ from ..delivery.outbox import Delivered
 from ..app.services import Services
 from ..requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
 from ..requests.staff_directory import Actor, Role
+from ..app.platform_commands import dialog_line
 from ..app.staff_commands import COMMANDS, REGISTRY, run_command
 from ..requests.ticket_views import category_label, status_label
 from ..requests.ticket_rules import CATEGORIES, MAX_DESCRIPTION
@@ -188,6 +189,7 @@ class ConsoleChat:
         self.offering_none = False
         self.intake: ConsoleIntake | None = None
         self.staff_actor = Actor("staff", "console", t("console.staff_name", "zh-CN"), Role.ADMIN)
+        self.staff_dialog: dict | None = None  # a guided staff dialog's state (/record)
 
     async def contact(self):
         return await self.services.contacts.ensure("console", CONSOLE_CHAT, CONSOLE_CHAT,
@@ -229,12 +231,18 @@ class ConsoleChat:
         self.write(t(f"console.now_{role}", self.lang, commands=self.staff_commands()))
 
     async def staff_line(self, text: str) -> None:
+        if self.staff_dialog is not None and (not text.startswith("/") or text == "/cancel"):
+            result, self.staff_dialog = await dialog_line(self.services, self.staff_actor,
+                                                          self.staff_dialog, text)
+            self.write(plain_text(result.text))
+            return
         name, rest = (text.lstrip("/").split(maxsplit=1) + ["", ""])[:2]
         if not text.startswith("/") or name not in COMMANDS:
             self.write(t("console.staff_help", self.lang))
             return
         result = await run_command(self.services, self.staff_actor, name,
                                    REGISTRY[name].args_of(rest))
+        self.staff_dialog = result.dialog  # a guided dialog begins (or another command ends it)
         buttons = " ".join(f"[{b.text}]" for row in result.buttons for b in row)
         self.write(plain_text(result.text) + (f"\n    {buttons}" if buttons else ""))
         for file in result.files:

@@ -115,3 +115,18 @@ async def test_a_survey_answered_on_telegram(tmp_path, kb_dir):
         # Afterwards a question goes to the assistant again.
         await env.say(OWNER, "试用期最长可以约定多久")
         await env.reply_to(OWNER["id"], "第19条")
+
+
+async def test_the_guided_record_dialog_on_telegram(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        await env.staff(AGENT_A, f"/enterprise {CODE} 甲科技有限公司")
+        await env.reply_to(STAFF_GROUP, "已登记企业")
+        await env.staff(AGENT_A, "/record")
+        await env.reply_to(STAFF_GROUP, "第 1 步")
+        for line, expect in (("甲科技", "第 2 步"), ("融资", "第 3 步"), ("走访", "第 4 步"),
+                             ("流动资金贷款 200 万元", "已记录需求 #1")):
+            await env.staff(AGENT_A, line)
+            await env.reply_to(STAFF_GROUP, expect)
+        async with env.services.sessions() as session:
+            [ticket] = list(await session.scalars(select(Ticket)))
+        assert (ticket.source, ticket.category) == ("visit", "financing")

@@ -159,3 +159,27 @@ async def test_the_platform_work_in_the_terminal(settings, tmp_path):
     assert "请补充 #1 的申报成果" in text and "高企（国家级）：获批" in text
     assert "服务企业数：1 家（按来源：走访 1）" in text and "项目申报：帮助 1 家企业申报获批" in text
     assert "platform-report.png" in text and ".xlsx" in text
+
+
+async def test_the_guided_record_dialog_in_the_terminal(settings):
+    from bot.channels.console_chat import run_console
+
+    async def lines(*items):
+        for item in items:
+            yield item + "\n"
+
+    out: list[str] = []
+    async with running_services(settings) as services:
+        await run_console(services, "zh-CN", lines(
+            "/as staff", f"/enterprise {CODE} 甲科技有限公司",
+            "/record", "丁公司", "甲科技", "天气", "法律", "微信", "电话", "有一笔货款被拖欠",
+            "/record", "甲科技", "取消", "/queue", "/quit"), out.append)
+        async with services.sessions() as session:
+            tickets = list(await session.scalars(select(Ticket)))
+    text = "\n".join(out)
+    assert "第 1 步：企业名称或统一社会信用代码" in text and "企业名录中没有“丁公司”" in text
+    assert "第 2 步：需求类别" in text and "第 3 步：需求来源" in text
+    assert "已记录需求 #1：甲科技有限公司，法律咨询，来源：电话" in text
+    assert "已取消，没有记录任何内容" in text and "待处理队列" in text
+    assert [(t.category, t.source, t.description) for t in tickets] == [
+        ("legal", "phone", "有一笔货款被拖欠")]
