@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Contact, EnterpriseProfile, Event, EventSignup, aware
 
+from ..foundation.refusal import Refusal
 from ..delivery.outbox import enqueue, enqueue_bulk
 from ..delivery.outgoing import Button, Outgoing, esc
 from ..foundation.i18n import t
@@ -31,13 +32,8 @@ MAX_TEXT = 100
 REMIND_BEFORE = timedelta(days=1)
 
 
-class EventError(ValueError):
+class EventError(Refusal):
     """`reason` is a locale key under `event.err`, with `params`."""
-
-    def __init__(self, reason: str, **params) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 @dataclass(frozen=True)

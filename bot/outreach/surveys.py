@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Contact, Survey, SurveyResponse
 
+from ..foundation.refusal import Refusal
 from ..delivery.outbox import enqueue, enqueue_bulk
 from ..delivery.outgoing import Button, Outgoing, esc
 from ..foundation.i18n import t
@@ -42,13 +43,8 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SPLIT = re.compile(r"[\s,，、]+")
 
 
-class SurveyError(ValueError):
+class SurveyError(Refusal):
     """`reason` is a locale key under `survey.err`, with `params`."""
-
-    def __init__(self, reason: str, **params) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from storage.models import Ticket, TicketEvent, TicketOutcome
 from storage.outcomes import save_outcome
 
+from ..foundation.refusal import Refusal
 from ..foundation.settings import OutcomesSettings
 from .staff_directory import Actor, Role, StaffDirectory
 from .ticket_rules import Outcome
@@ -36,13 +37,8 @@ FIELDS = {"financing": (("institution", "credit"), ("disbursed",)),
           "other": (("result",), ())}
 
 
-class OutcomeError(ValueError):
+class OutcomeError(Refusal):
     """`reason` is a locale key under `platform.outcome.err`, with `params`."""
-
-    def __init__(self, reason: str, **params) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 def amount_yuan(text: str, max_wan: float) -> int:

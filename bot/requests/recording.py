@@ -17,6 +17,7 @@ from storage.enterprises import EnterpriseRepository, add_visit, register_contac
 from storage.models import Ticket, Visit
 
 from ..foundation.i18n import SUPPORTED, t
+from ..foundation.refusal import Refusal
 from .register import find
 from .staff_directory import Actor
 from .ticket_rules import CATEGORIES, MAX_DESCRIPTION
@@ -30,13 +31,8 @@ MAX_NOTES = 2000
 MAX_NEEDS = 20
 
 
-class RecordError(ValueError):
+class RecordError(Refusal):
     """Bad input: `reason` is a locale key, with `params`; nothing was recorded."""
-
-    def __init__(self, reason: str, **params) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 def _words_of(prefix: str, keys) -> dict[str, str]:

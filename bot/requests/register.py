@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from storage.enterprises import EnterpriseInput, EnterpriseRepository
 from storage.models import Enterprise
 
+from ..foundation.refusal import Refusal
 from .validators import (
     CREDIT_CODE_CHARS, ValidationError, validate_company_name, validate_credit_code,
     validate_person_name, validate_phone,
@@ -21,13 +22,8 @@ OPTIONS = {"行业": "industry", "industry": "industry", "区": "district", "区
 MAX_TEXT = 64
 
 
-class RegisterError(ValueError):
+class RegisterError(Refusal):
     """Bad register input: `reason` is a locale key under `platform.err`, with `params`."""
-
-    def __init__(self, reason: str, **params) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
 
 
 def looks_like_code(text: str) -> bool:

@@ -11,6 +11,7 @@ from bot.app.services import running_services
 from bot.app.staff_commands import run_command
 from bot.requests.staff_directory import Actor, Role
 from storage.models import Event, EventSignup, OutboxMessage, Subscription
+from tests.integration.test_console import chat
 
 AGENT = Actor("staff", "7003", "赵工", Role.AGENT)
 SUPERVISOR = Actor("staff", "7009", "孙主管", Role.SUPERVISOR)
@@ -112,21 +113,11 @@ async def test_bad_events_are_refused_and_nothing_sent(services, text, says):
     assert await outbox(services) == []
 
 
-async def test_events_in_the_terminal(settings, tmp_path):
-    from bot.channels.console_chat import run_console
-
-    async def lines(*items):
-        for item in items:
-            yield item + "\n"
-
-    out: list[str] = []
-    async with running_services(settings) as services:
-        await run_console(services, "zh-CN", lines(
-            "/subscribe all", "/skip", "/skip",
-            "/as staff", "/event 培训 2030-01-10 09:00 1 市民中心 融资政策培训",
-            "/as enterprise", "/join 1", "/join 1", "/myevents", "/leave 1", "/join x",
-            "/quit"), out.append)
-    text = "\n".join(out)
+async def test_events_in_the_terminal(settings):
+    text = await chat(
+        settings, "/subscribe all", "/skip", "/skip",
+        "/as staff", "/event 培训 2030-01-10 09:00 1 市民中心 融资政策培训",
+        "/as enterprise", "/join 1", "/join 1", "/myevents", "/leave 1", "/join x", "/quit")
     assert "已创建活动 A1" in text
     assert "[报名：/join 1]" in text  # the invitation reached the terminal with its button
     assert "报名成功" in text and "您已经报名了这个活动" in text

@@ -14,6 +14,7 @@ from bot.requests.staff_directory import Actor, Role
 from storage.models import (
     Contact, Enterprise, OutboxMessage, Ticket, TicketEvent, TicketMessage, Visit,
 )
+from tests.integration.test_console import chat
 
 AGENT = Actor("staff", "7003", "赵工", Role.AGENT)
 OUTSIDER = Actor("enterprise", "9999", "路人", None)
@@ -138,21 +139,12 @@ async def test_a_profile_given_in_chat_links_its_contact_to_the_register(service
 
 
 async def test_the_platform_work_in_the_terminal(settings, tmp_path):
-    from bot.channels.console_chat import run_console
-
-    async def lines(*items):
-        for item in items:
-            yield item + "\n"
-
     settings.reports.dir = tmp_path / "reports"
-    out: list[str] = []
-    async with running_services(settings) as services:
-        await run_console(services, "zh-CN", lines(
-            "/as staff", f"/enterprise {CODE} 甲科技有限公司 规模=小型",
-            "/record 甲科技 项目 想申报高新技术企业 走访", "/record 丁公司 融资 贷款 电话",
-            "/resolve 1 材料已提交", "/outcome 1 项目=高企 级别=国家 结果=获批",
-            "/report month", "/quit"), out.append)
-    text = "\n".join(out)
+    text = await chat(
+        settings, "/as staff", f"/enterprise {CODE} 甲科技有限公司 规模=小型",
+        "/record 甲科技 项目 想申报高新技术企业 走访", "/record 丁公司 融资 贷款 电话",
+        "/resolve 1 材料已提交", "/outcome 1 项目=高企 级别=国家 结果=获批",
+        "/report month", "/quit")
     assert "已登记企业" in text and "规模：小型" in text
     assert "已记录需求 #1：甲科技有限公司，项目申报，来源：走访" in text
     assert "企业名录中没有“丁公司”" in text
@@ -162,21 +154,13 @@ async def test_the_platform_work_in_the_terminal(settings, tmp_path):
 
 
 async def test_the_guided_record_dialog_in_the_terminal(settings):
-    from bot.channels.console_chat import run_console
-
-    async def lines(*items):
-        for item in items:
-            yield item + "\n"
-
-    out: list[str] = []
+    text = await chat(
+        settings, "/as staff", f"/enterprise {CODE} 甲科技有限公司",
+        "/record", "丁公司", "甲科技", "天气", "法律", "微信", "电话", "有一笔货款被拖欠",
+        "/record", "甲科技", "取消", "/queue", "/quit")
     async with running_services(settings) as services:
-        await run_console(services, "zh-CN", lines(
-            "/as staff", f"/enterprise {CODE} 甲科技有限公司",
-            "/record", "丁公司", "甲科技", "天气", "法律", "微信", "电话", "有一笔货款被拖欠",
-            "/record", "甲科技", "取消", "/queue", "/quit"), out.append)
         async with services.sessions() as session:
             tickets = list(await session.scalars(select(Ticket)))
-    text = "\n".join(out)
     assert "第 1 步：企业名称或统一社会信用代码" in text and "企业名录中没有“丁公司”" in text
     assert "第 2 步：需求类别" in text and "第 3 步：需求来源" in text
     assert "已记录需求 #1：甲科技有限公司，法律咨询，来源：电话" in text

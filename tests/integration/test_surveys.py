@@ -14,6 +14,7 @@ from bot.app.survey_commands import surveys
 from bot.outreach.surveys import SurveyError, load_definition, press
 from bot.requests.staff_directory import Actor, Role
 from storage.models import OutboxMessage, Subscription, SurveyResponse, Ticket
+from tests.integration.test_console import chat
 
 AGENT = Actor("staff", "7003", "赵工", Role.AGENT)
 SUPERVISOR = Actor("staff", "7009", "孙主管", Role.SUPERVISOR)
@@ -122,18 +123,9 @@ async def test_bad_survey_commands(services, tmp_path):
 
 
 async def test_a_survey_in_the_terminal(settings):
-    from bot.channels.console_chat import run_console
-
-    async def lines(*items):
-        for item in items:
-            yield item + "\n"
-
-    out: list[str] = []
-    async with running_services(settings) as services:
-        await run_console(services, "zh-CN", lines(
-            "/subscribe all", "/skip", "/skip", "/as staff", "/survey_send needs-2026",
-            "/as enterprise", "/survey 1", "/answer 1 abc", "/answer 1 500", "/answer 1 1 2",
-            "/answer 1 4", "/answer 1 无", "/quit"), out.append)
-    text = "\n".join(out)
+    text = await chat(
+        settings, "/subscribe all", "/skip", "/skip", "/as staff", "/survey_send needs-2026",
+        "/as enterprise", "/survey 1", "/answer 1 abc", "/answer 1 500", "/answer 1 1 2",
+        "/answer 1 4", "/answer 1 无", "/quit")
     assert "[开始 / 继续填写：/survey 1]" in text and "请回复一个数字" in text
     assert "[高企：/answer 1 1]" in text and "问卷已完成" in text
