@@ -7,24 +7,19 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.app.event_commands import events
 from bot.delivery.outgoing import Outgoing
-from bot.foundation.i18n import t
 from bot.outreach.events import mine_text, pressed, signup_text
 
-from ..telegram_context import AppContext, contact_of
+from ..telegram_context import AppContext, contact_of, pressed_by
 
 
 async def button(update: Update, context: AppContext) -> None:
-    query = update.callback_query
-    contact = await contact_of(update, context)
-    choice = pressed(query.data)
-    if choice is None:
-        await query.answer(t("tg.stale_button", contact.language))
+    if (pressing := await pressed_by(update, context, pressed)) is None:
         return
-    action, event_id = choice
+    contact, (action, event_id) = pressing
     service = events(context.services)
     result = await (service.sign_up if action == "join" else service.leave)(contact.id, event_id)
     text = signup_text(result, context.services.calendar.tz, contact.language)
-    await query.answer()
+    await update.callback_query.answer()
     await context.services.postman.send(contact.chat_id, Outgoing(text=text))
 
 

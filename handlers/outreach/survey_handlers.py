@@ -8,22 +8,18 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.app.survey_commands import surveys
 from bot.delivery.outgoing import Outgoing
-from bot.foundation.i18n import t
 from bot.outreach.surveys import Step, press, pressed, step_text
 
-from ..telegram_context import AppContext, contact_of
+from ..telegram_context import AppContext, contact_of, pressed_by
 
 WAITING = "survey_waiting"  # user_data: the survey whose question is answered by typing
 
 
 async def button(update: Update, context: AppContext) -> None:
-    query = update.callback_query
-    contact = await contact_of(update, context)
-    choice = pressed(query.data)
-    if choice is None:
-        await query.answer(t("tg.stale_button", contact.language))
+    if (pressing := await pressed_by(update, context, pressed)) is None:
         return
-    action, numbers = choice
+    contact, (action, numbers) = pressing
+    query = update.callback_query
     step = await press(surveys(context.services), contact.id, action, numbers)
     if step.typed:
         context.user_data[WAITING] = numbers[0]
