@@ -23,6 +23,8 @@ if __name__ == "__main__":
     print(json.dumps(asyncio.run(telegram_bench.main()), ensure_ascii=False))
     print("== Broadcast: 5,000 notices at Telegram's pace (rate limits emulated), answers meanwhile ==")
     print(json.dumps(asyncio.run(broadcast_bench.main()), ensure_ascii=False))
+    print("== Survey: /survey_send to 5,000 enterprises, the same pacing, answers meanwhile ==")
+    print(json.dumps(asyncio.run(broadcast_bench.main(survey=True)), ensure_ascii=False))
     print("== database: product queries on 1,000,000 tickets (PostgreSQL, seed kept in database "
           "sme_bench) and 100,000 (SQLite); ticket creation with 1 and 2 processes ==")
     for row in asyncio.run(db_bench.main([])):
