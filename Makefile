@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m tests.postgres_run
 
 eval: $(STAMP)
-	$(BIN)/python -m knowledge.evaluation
+	$(BIN)/python -m knowledge.evaluation --semantic
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -9,7 +9,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (  # noqa: E402
-    broadcast_bench, db_bench, grouping_bench, matcher_bench, platform_bench, telegram_bench,
+    broadcast_bench, db_bench, grouping_bench, matcher_bench, platform_bench, retention_bench,
+    telegram_bench,
 )
 
 if __name__ == "__main__":
@@ -32,3 +33,5 @@ if __name__ == "__main__":
     print("== the platform's report for a year: 10,000 enterprises, 50,000 needs (PostgreSQL) ==")
     print(json.dumps(asyncio.run(platform_bench.main("postgresql", 50_000, 50)),
                      ensure_ascii=False))
+    print("== retention: 60 days of 20,000 updates and answers a day, pruned to 30 (SQLite) ==")
+    print(json.dumps(asyncio.run(retention_bench.main([])), ensure_ascii=False))

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import json
+import logging
 import sys
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .foundation.settings import ConfigError, Settings, load_settings
 from .foundation.i18n import cli_lang, t
-from .foundation.logs import configure_logging
+from .foundation.logs import configure_logging, log_to_file
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -32,6 +34,11 @@ def _print_problems(problems) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
+def _local_today(settings: Settings) -> date:
+    """Today in the platform's time zone (`calendar.timezone`)."""
+    return datetime.now(ZoneInfo(settings.calendar.timezone)).date()
+
+
 # ---- knowledge base -------------------------------------------------------------------------
 
 def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -45,6 +52,30 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
     print(t("cli.kb_ok", cli_lang(), entries=len(kb.entries),
             phrasings=sum(len(e.phrasings) for e in kb.entries),
             categories=len(kb.categories), path=directory))
+    return 0
+
+
+def cmd_kb_status(args: argparse.Namespace, settings: Settings) -> int:
+    """What expires or falls due for review soon, and what was reviewed longest ago."""
+    from knowledge.loader import check_directory
+
+    from .answering import kb_status
+    from .delivery.outgoing import plain_text
+
+    try:
+        today = date.fromisoformat(args.today) if args.today else _local_today(settings)
+    except ValueError:
+        print(t("cli.bad_today", cli_lang(), value=args.today), file=sys.stderr)
+        return 2
+    kb, problems = check_directory(_kb_dir(args, settings))
+    if kb is None:
+        _print_problems(problems)
+        return 1
+    found = kb_status.report(kb, today, args.days)
+    if args.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(plain_text(kb_status.status_text(found, cli_lang())))
     return 0
 
 
@@ -82,6 +113,8 @@ def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     elif settings.knowledge.semantic != "off":
         print(t("cli.semantic_missing", cli_lang()))
     results = {}
+    if encoder is not None and questions:  # embedded once, cached beside the phrasings
+        encoder.embed_many([rankers[0].expand(normalize(q.text)) for q in questions])
     for ranker in rankers:
         train = (examples(questions) + [Example(normalize(q), frozenset(), "near")
                                         for q in out_of_scope]
@@ -131,25 +164,39 @@ def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
 def _reply_json(reply) -> dict:
     result = reply.result
     best = result.best if result else None
+    listed = lambda candidates: [{"id": c.entry.id, "question": c.entry.question,  # noqa: E731
+                                  "score": round(c.score, 4)} for c in candidates]
+    entry = reply.entry
     data = {
         "question": reply.question,
-        "matched": reply.entry is not None,
+        "matched": entry is not None,
+        "decision": reply.decision.value if reply.decision else None,
+        "confidence": round(result.confidence, 4) if result else None,
         "id": best.entry.id if best else None,
         "score": round(best.score, 4) if best else 0.0,
-        "answer": reply.entry.answer if reply.entry else None,
-        "suggestions": [{"id": c.entry.id, "question": c.entry.question,
-                         "score": round(c.score, 4)} for c in (result.suggestions if result else [])],
+        "answer": entry.answer if entry else None,
+        "source": entry.source if entry else None,
+        "updated": entry.updated.isoformat() if entry else None,
+        "under_review": reply.under_review,
+        "related": listed(result.related if result else []),
+        "suggestions": listed(result.suggestions if result else []),
     }
     if reply.problem:
         data["error"] = reply.problem.value
+    if reply.small_talk:
+        data["small_talk"] = reply.small_talk.value
+    if reply.foreign:
+        data["foreign"] = True
     return data
 
 
 def _reply_text(reply, lang: str, max_chars: int) -> str:
-    from .answering.answer_text import render_entry
+    from .answering.answer_text import render_entry, render_under_review
 
     if reply.problem:
         return t(f"reply.{reply.problem.value}", lang, max=max_chars)
+    if reply.under_review and reply.matched:
+        return render_under_review(reply.matched, lang)
     if reply.entry:
         return render_entry(reply.entry, lang)
     if reply.suggestions:
@@ -169,17 +216,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     knowledge = KnowledgeService(_kb_dir(args, settings), settings.knowledge.semantic,
                                  settings.knowledge.cache_dir)
     knowledge.load()
-    assistant = Assistant(knowledge, None, settings.assistant.max_question_chars)
     lang = cli_lang()
+    if knowledge.needs_warm_up:  # the bot's matcher, not a lexical stand-in
+        print(t("cli.warming_up", lang), file=sys.stderr)
+        knowledge.warm_up()
+    assistant = Assistant(knowledge, None, settings.assistant.max_question_chars,
+                          today=lambda: _local_today(settings))
+    mode = knowledge.matcher.mode
     if args.question == ["-"]:
         out = sys.stdout
         for line in sys.stdin:
             reply = assistant.answer_only(line.rstrip("\n"))
-            out.write(json.dumps(_reply_json(reply), ensure_ascii=False) + "\n")
+            out.write(json.dumps({**_reply_json(reply), "mode": mode}, ensure_ascii=False) + "\n")
         return 0
     reply = assistant.answer_only(" ".join(args.question))
     if args.json:
-        print(json.dumps(_reply_json(reply), ensure_ascii=False))
+        print(json.dumps({**_reply_json(reply), "mode": mode}, ensure_ascii=False))
     else:
         print(_reply_text(reply, lang, settings.assistant.max_question_chars))
     return 0
@@ -208,15 +260,45 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_updates(args: argparse.Namespace, settings: Settings) -> int:
+    """Updates parked after failing `telegram.max_update_attempts` times, for an operator."""
+    from storage.db import create_engine, session_factory
+    from storage.inbound import InboundStore
+    from storage.migrate import upgrade
+
+    async def run():
+        engine = create_engine(settings.database.url)
+        try:
+            await upgrade(engine)
+            return await InboundStore(session_factory(engine)).failures()
+        finally:
+            await engine.dispose()
+
+    lang, parked = cli_lang(), asyncio.run(run())
+    if not parked:
+        print(t("cli.updates_none", lang))
+        return 0
+    print(t("cli.updates_failed", lang, count=len(parked),
+            attempts=settings.telegram.max_update_attempts))
+    for row in parked:
+        print(t("cli.updates_row", lang, update_id=row.update_id, failures=row.failures,
+                received=f"{row.received_at:%Y-%m-%d %H:%M:%S}",
+                parked=f"{row.parked_at:%Y-%m-%d %H:%M:%S}",
+                error=(row.last_error or "").replace("\n", " ")))
+    return 0
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """The needs ledger of a period as .xlsx or CSV."""
+    # Alembic (loaded and run on the way) logs routine INFO lines that would bury the result.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     from datetime import datetime
 
     from storage.db import create_engine, session_factory
     from storage.migrate import upgrade
 
     from .foundation.periods import PeriodError, parse_period
-    from .reports.export import export_ledger, file_name
+    from .reports.export import FormatMismatch, export_ledger, file_name, output_format
     from .foundation.workcalendar import WorkCalendar
 
     calendar = WorkCalendar(settings.calendar)
@@ -225,15 +307,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     except PeriodError:
         print(t("report.bad_period_cli", cli_lang(), period=args.period), file=sys.stderr)
         return 2
-    output = Path(args.output) if args.output else settings.reports.dir / file_name(
-        period, args.format)
+    try:
+        fmt = output_format(args.format, args.output)
+    except FormatMismatch as mismatch:
+        print(t("report.format_mismatch_cli", cli_lang(), format=mismatch.requested,
+                suffix=mismatch.suffix), file=sys.stderr)
+        return 2
+    output = Path(args.output) if args.output else settings.reports.dir / file_name(period, fmt)
     output.parent.mkdir(parents=True, exist_ok=True)
 
     async def run() -> int:
         engine = create_engine(settings.database.url)
         try:
             await upgrade(engine)
-            return await export_ledger(session_factory(engine), period, calendar, args.format,
+            return await export_ledger(session_factory(engine), period, calendar, fmt,
                                        output, cli_lang())
         finally:
             await engine.dispose()
@@ -288,16 +375,21 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    # The conversation is the output here: routine log lines would interleave with it.
-    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    """The terminal chat; Ctrl-C and Ctrl-D end it like /quit (exit code 0)."""
+    log_to_file(settings)  # the conversation is the output: no log line among it
     from .channels.console_chat import run_console
+    from .channels.console_terminal import foreground
     from .app.services import running_services
 
     async def run() -> None:
         async with running_services(settings) as services:
             await run_console(services, settings.assistant.default_language)
 
-    asyncio.run(run())
+    with foreground():  # Ctrl-C reaches the chat alone, not `make run` around it
+        try:
+            asyncio.run(run())
+        except KeyboardInterrupt:  # the chat has said goodbye already
+            pass
     return 0
 
 
@@ -333,6 +425,14 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_run(args, settings)
 
 
+def _days(text: str) -> int:
+    """A horizon for `kb status` (kb_status.HORIZON_DAYS and MAX_DAYS are written out here: the
+    parser is built for every command and must not import the knowledge modules)."""
+    if not (text.isdecimal() and 1 <= int(text) <= 3660):
+        raise argparse.ArgumentTypeError(t("cli.bad_days", cli_lang(), value=text))
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sme-assistant", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="config.yaml path (default: $SME_CONFIG or ./config.yaml)")
@@ -356,6 +456,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?")
     check.add_argument("--guide", help="guide directory to compare with (default: knowledge/guide)")
     check.set_defaults(func=cmd_kb_check)
+    status = kb.add_parser("status", help="what expires or falls due for review within --days, "
+                           "and what was reviewed longest ago, per chapter")
+    status.add_argument("--kb")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--days", type=_days, default=90, help="horizon in days (default: 90)")
+    status.add_argument("--today", help="the date to count from, YYYY-MM-DD (default: today "
+                        "in calendar.timezone)")
+    status.set_defaults(func=cmd_kb_status)
     calibrate = kb.add_parser("calibrate", help="fit the answer decision on the development set")
     calibrate.add_argument("--kb")
     calibrate.add_argument("--devset", help="development questions (default: tests/eval/dev; "
@@ -375,10 +483,17 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("revision", nargs="?")
     db.set_defaults(func=cmd_db)
 
+    updates = sub.add_parser("updates", help="stored Telegram updates").add_subparsers(
+        dest="updates_command", required=True)
+    updates.add_parser("failed", help="list the updates parked after failing"
+                       ).set_defaults(func=cmd_updates)
+
     ledger = sub.add_parser("export", help="the needs ledger (台账) of a period as xlsx or csv")
     ledger.add_argument("--period", default="month",
-                        help="today, week, month, 2026-11, 2026-01-01..2026-03-31 (default: month)")
-    ledger.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+                        help="today, week, month, lastmonth, year, a month (2026-11), a day "
+                        "(2026-11-27) or days (2026-01-01..2026-03-31); default: month")
+    ledger.add_argument("--format", choices=["xlsx", "csv"],
+                        help="default: from the --output suffix (.xlsx, .csv), else xlsx")
     ledger.add_argument("--output", help="file to write (default: in reports.dir)")
     ledger.set_defaults(func=cmd_export)
 

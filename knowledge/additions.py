@@ -2,17 +2,22 @@
 
 `staff_additions.yaml` lives next to the chapter files and is read by the loader like them
 (plus its `extends` records). Each record is appended under a comment saying who added it,
-when and from what. The whole knowledge base is checked by the loader as if the record were
-already written; only then is the file replaced (atomically). Guide imports never write it.
+when and from what, and, when numbered, its addition number (`# 添加 N：…`), by which it can be
+removed again (/undo_addition N). The whole knowledge base is checked by the loader as if the
+change were already written; only then is the file replaced (atomically). Guide imports never
+write it.
 """
 from __future__ import annotations
 
 import os
+import re
 from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
 from .texts import t
+
+import yaml
 
 from .importer import dump_yaml
 from .loader import STAFF_FILE, check_directory
@@ -20,6 +25,7 @@ from .model import KnowledgeBase
 from .problems import Problem
 
 LANG = "zh-CN"
+NUMBERED = re.compile(r"^# 添加 (\d+)：", re.MULTILINE)
 HEADER = (
     "# 工作人员用 /attach（为条目追加其他问法）和 /draft（新条目草稿）添加的内容，/reload 后生效。\n"
     "# 请审核：草稿核实后可写入指南（knowledge/guide/）再从这里删除；`kb import` 不会改动本文件。\n"
@@ -63,14 +69,45 @@ class StaffAdditions:
         """The knowledge base as it is on disk, with additions not yet reloaded."""
         return check_directory(self.directory, LANG)
 
-    def append(self, record: dict, note: str) -> list[Problem]:
-        """Append `record` under the comment `note`, unless the loader finds a problem."""
+    def _read(self) -> tuple[str, list[Problem]]:
         try:
-            existing = self.path.read_text(encoding="utf-8") if self.path.exists() else HEADER
+            return (self.path.read_text(encoding="utf-8") if self.path.exists() else HEADER), []
         except (OSError, UnicodeDecodeError) as exc:
-            return [Problem(self.path, None, t("kb.unreadable", LANG, error=exc))]
+            return "", [Problem(self.path, None, t("kb.unreadable", LANG, error=exc))]
+
+    def next_number(self) -> int:
+        """The number the next addition gets: one more than any in the file."""
+        text, _ = self._read()
+        return max(map(int, NUMBERED.findall(text)), default=0) + 1
+
+    def append(self, record: dict, note: str, number: int | None = None) -> list[Problem]:
+        """Append `record` under the comment `note` (numbered `number`), unless the loader
+        finds a problem."""
+        existing, problems = self._read()
+        if problems:
+            return problems
         comment = " ".join(note.split())  # a line break would end the comment
-        text = f"{existing.rstrip()}\n\n# {comment}\n{dump_yaml([record])}"
+        if number is not None:
+            comment = f"添加 {number}：{comment}"
+        return self._replace(f"{existing.rstrip()}\n\n# {comment}\n{dump_yaml([record])}")
+
+    def remove(self, number: int) -> tuple[dict | None, list[Problem]]:
+        """Take addition `number` out of the file, unless the rest no longer loads (a later
+        addition extends the drafted entry): the record removed, or None when there is none."""
+        text, problems = self._read()
+        if problems:
+            return None, problems
+        block = _block(text, number)
+        if block is None:
+            return None, []
+        start, end = block
+        records = yaml.safe_load(text[start:end])
+        problems = self._replace(text[:start].rstrip() + "\n" + (
+            "\n" + text[end:].lstrip("\n") if text[end:].strip() else ""))
+        return (records[0] if isinstance(records, list) and records else {}), problems
+
+    def _replace(self, text: str) -> list[Problem]:
+        """Write `text` as the file if the knowledge base loads with it."""
         _, problems = check_directory(self.directory, LANG, staged={STAFF_FILE: text})
         if problems:
             return problems
@@ -83,3 +120,20 @@ class StaffAdditions:
                 partial.unlink(missing_ok=True)
             return [Problem(self.path, None, t("staff_kb.unwritable", LANG, error=exc))]
         return []
+
+
+def _block(text: str, number: int) -> tuple[int, int] | None:
+    """Where addition `number` is in the file: from its comment to the next record or comment
+    at the start of a line (the record's own lines are indented or continue its list item)."""
+    for match in NUMBERED.finditer(text):
+        if int(match[1]) != number:
+            continue
+        lines = text[match.start():].splitlines(keepends=True)
+        end, seen_item = match.start() + len(lines[0]), False
+        for line in lines[1:]:
+            if line.startswith("#") or (line.startswith("- ") and seen_item):
+                break
+            seen_item = seen_item or line.startswith("- ")
+            end += len(line)
+        return match.start(), end
+    return None

@@ -61,6 +61,7 @@ class Example:
 class Observed:
     """What the ranker made of the examples: features, and where the right entry landed."""
 
+    names: tuple[str, ...]
     x: np.ndarray  # one row of features per example
     correct: np.ndarray  # best entry is one of the expected
     kind: np.ndarray  # "in", "near", "far"
@@ -74,9 +75,8 @@ def observe(ranker: Ranker, examples: list[Example]) -> Observed:
     rows, correct, kinds, gaps, ids, scores = [], [], [], [], [], []
     for ex in examples:
         ranked = ranker.rank(ex.query, limit=3, exclude=ex.exclude)
-        coverage = ranker.coverage(ex.query, ranked[0].entry.id, ex.exclude) \
-            if ranked else 0.0
-        rows.append(features(ex.query, ranked, coverage))
+        signals = features(ex.query, ranked, ranker.evidence(ex.query, ranked, ex.exclude))
+        rows.append([signals[name] for name in ranker.features])
         got = [c.entry.id for c in ranked]
         correct.append(bool(got) and got[0] in ex.expected)
         kinds.append(ex.kind)
@@ -84,7 +84,7 @@ def observe(ranker: Ranker, examples: list[Example]) -> Observed:
         gaps.append(min(later) if later and not correct[-1] else np.nan)
         ids.append(got)
         scores.append([c.score for c in ranked])
-    return Observed(np.asarray(rows, dtype=float).reshape(-1, len(features("", [], 0.0))),
+    return Observed(ranker.features, np.asarray(rows, dtype=float).reshape(-1, len(ranker.features)),
                     np.asarray(correct, dtype=bool), np.asarray(kinds), np.asarray(gaps),
                     ids, scores, [ex.expected for ex in examples])
 
@@ -183,7 +183,8 @@ def fit_model(obs: Observed) -> tuple[DecisionModel, dict]:
     conf = out_of_fold(obs)
     answer_at, suggest_at, related_gap = choose_thresholds(obs, conf)
     w, mean, scale = fit_logistic(obs.x, y)
-    model = DecisionModel(tuple(w.tolist()), tuple(mean.tolist()), tuple(scale.tolist()),
+    model = DecisionModel(obs.names, tuple(w.tolist()), tuple(mean.tolist()),
+                          tuple(scale.tolist()),
                           answer_at, suggest_at, related_gap)
     return model, summarise(obs, conf, model)
 

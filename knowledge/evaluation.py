@@ -124,8 +124,7 @@ def evaluate(name: str, split: str, ranker: Ranker, model: DecisionModel,
     for q in questions:
         query = normalize(q.text)
         ranked = ranker.rank(query, limit=3)
-        coverage = ranker.coverage(query, ranked[0].entry.id) if ranked else 0.0
-        result = decide(query, ranked, coverage, model)
+        result = decide(query, ranked, ranker.evidence(query, ranked), model)
         direct = result.decision is Decision.ANSWERED
         counts[q.kind] += 1
         if q.kind != "in":

@@ -30,5 +30,4 @@ class Matcher:
     def decide(self, query: str) -> MatchResult:
         """`query` already normalised."""
         ranked = self.ranker.rank(query, limit=3)
-        coverage = self.ranker.coverage(query, ranked[0].entry.id) if ranked else 0.0
-        return decide(query, ranked, coverage, self.model)
+        return decide(query, ranked, self.ranker.evidence(query, ranked), self.model)

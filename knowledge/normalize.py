@@ -23,13 +23,20 @@ _FILLERS = sorted(
 _FILLER_RE = re.compile("|".join(map(re.escape, _FILLERS)))
 # Keep letters and digits of every script (CJK included); everything else separates.
 _NON_WORD_RE = re.compile(r"[^\w]|_", re.UNICODE)
+# Markup pasted or typed around a question (<b>…</b>, &nbsp;): tags and entities are not words.
+_MARKUP_RE = re.compile(r"</?[A-Za-z][^<>]{0,200}>|&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});")
 
 
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """NFKC (full-width → half-width), traditional → simplified, lower case, fillers,
-    punctuation, whitespace, emoji and control characters removed."""
-    return _finish(_T2S.convert(unicodedata.normalize("NFKC", text)).lower())
+    punctuation, whitespace, markup, emoji and control characters removed."""
+    return _finish(_T2S.convert(unicodedata.normalize("NFKC", strip_markup(text))).lower())
+
+
+def strip_markup(text: str) -> str:
+    """HTML/XML tags and character entities removed (what remains is what a person reads)."""
+    return _MARKUP_RE.sub(" ", text)
 
 
 def _finish(text: str) -> str:
@@ -41,7 +48,7 @@ def _finish(text: str) -> str:
 
 def normalize_many(texts: list[str]) -> list[str]:
     """`normalize` for a whole knowledge base: one conversion call instead of thousands."""
-    joined = _T2S.convert(unicodedata.normalize("NFKC", "\n".join(texts))).lower()
+    joined = _T2S.convert(unicodedata.normalize("NFKC", strip_markup("\n".join(texts)))).lower()
     parts = joined.split("\n")
     if len(parts) != len(texts):  # a text had its own line breaks: go one by one
         return [normalize(t) for t in texts]
@@ -49,5 +56,10 @@ def normalize_many(texts: list[str]) -> list[str]:
 
 
 def has_meaningful_text(text: str) -> bool:
-    """False for empty, whitespace, punctuation-only or emoji-only input."""
-    return bool(_NON_WORD_RE.sub("", unicodedata.normalize("NFKC", text)))
+    """False for empty, whitespace, punctuation-only, markup-only or emoji-only input."""
+    return bool(_NON_WORD_RE.sub("", unicodedata.normalize("NFKC", strip_markup(text))))
+
+
+def has_han(text: str) -> bool:
+    """True when the text has at least one Chinese character (the knowledge base's language)."""
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)

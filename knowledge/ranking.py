@@ -10,6 +10,7 @@ by one: the answer carries the vocabulary that story-like questions use.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,11 @@ FUZZ_WEIGHT = 0.1  # rapidfuzz's share of the lexical score
 FUZZ_SHORTLIST = 10  # entries whose phrasings are compared with rapidfuzz
 SCALE = 5.0  # maps BM25 / log(1 + idf mass) onto [0, 1): x / (x + SCALE)
 SEMANTIC_LEXICAL_WEIGHT = 0.3
+FUNCTION_WORDS = ("怎么办", "怎么样", "怎么弄", "怎么搞", "怎么", "咋整", "咋办", "咋弄", "咋搞", "咋",
+                  "什么", "啥", "哪些", "哪里", "哪儿", "如何",
+                  "是否", "能不能", "能否", "可不可以", "要不要", "有没有", "是不是", "会不会",
+                  "大概", "一般", "吗", "呢", "吧", "啊", "呀")
+FUNCTION_WORDS_RE = re.compile("|".join(sorted(FUNCTION_WORDS, key=len, reverse=True)))
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Ranker:
     """Base: subclasses give each entry a score; `rank` returns the best entries."""
 
     name = "base"
+    features: tuple[str, ...] = ("score", "margin", "coverage", "length")  # for the decision
 
     def __init__(self, kb: KnowledgeBase, phrasings: Phrasings | None = None) -> None:
         self.kb = kb
@@ -91,6 +98,13 @@ class Ranker:
         """How much of the query the entry's wording covers (0–1); rankers without an index of
         the entries' words have no such signal and say 1."""
         return 1.0
+
+    def evidence(self, query: str, ranked: list[Candidate], exclude: int | None = None
+                 ) -> dict[str, float]:
+        """What the ranker can say about its best entry beyond the scores (decision features)."""
+        if not ranked:
+            return {"coverage": 0.0}
+        return {"coverage": self.coverage(query, ranked[0].entry.id, exclude)}
 
     def rank(self, query: str, limit: int = 3, exclude: int | None = None) -> list[Candidate]:
         """`query` must already be normalised."""
@@ -122,20 +136,28 @@ class LexicalRanker(Ranker):
                  if row != without]
         return np.concatenate(parts + [char_ngrams(self.answers[entry_index])])
 
+    def query_terms(self, query: str) -> np.ndarray:
+        """The query's character n-grams, the question's function words (怎么办, 什么, 是不是 …)
+        cut out first: they say what kind of answer is wanted, not what it is about, and being
+        rare in the answers they would otherwise outweigh the topic. (多久 and 多少钱 stay: they
+        tell a deadline or fee entry from its neighbours.)"""
+        parts = [p for p in FUNCTION_WORDS_RE.split(self.expand(query)) if p]
+        return np.concatenate([char_ngrams(p) for p in parts]) if parts else char_ngrams("")
+
     def expand(self, query: str) -> str:
         """Homophone typos corrected, then canonical terms of synonyms appended."""
         return self.kb.synonyms.expand(self.homophones.correct(query))
 
     def coverage(self, query: str, entry_id: str, exclude: int | None = None) -> float:
         entry_index = self.position[entry_id]
-        terms = char_ngrams(self.expand(query))
+        terms = self.query_terms(query)
         if exclude is not None and self.rows.entry_of[exclude] == entry_index:
             return self.index.covered(terms, self.document(entry_index, without=exclude))
         return self.index.covered(terms, entry_index)
 
     def bm25(self, query: str, exclude: int | None = None) -> np.ndarray:
         """BM25 / log(1 + the query's idf mass), squashed to [0, 1)."""
-        terms = char_ngrams(self.expand(query))
+        terms = self.query_terms(query)
         raw, mass = self.index.scores(terms)
         if exclude is not None:
             entry = self.rows.entry_of[exclude]
@@ -166,16 +188,35 @@ class SemanticRanker(LexicalRanker):
     """(1 − w) × best e5 cosine over the entry's phrasings + w × the lexical score."""
 
     name = "semantic"
+    features = (*LexicalRanker.features, "cosine", "lexical", "agree")
 
     def __init__(self, kb: KnowledgeBase, encoder, phrasings: Phrasings | None = None) -> None:
         super().__init__(kb, phrasings)
         self.encoder = encoder
         self.matrix = encoder.embed_many(self.rows.expanded)
 
-    def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
+    def parts(self, query: str, exclude: int | None = None
+              ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+        """Best cosine per entry, the lexical score per entry, the closest phrasings."""
         cosine = self.matrix @ self.encoder.embed(self.expand(query))
         if exclude is not None:
             cosine[exclude] = -1.0
         lexical, closest = super().scored(query, exclude)
+        return self.rows.max_per_entry(cosine), lexical, closest
+
+    def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
+        cosine, lexical, closest = self.parts(query, exclude)
         w = SEMANTIC_LEXICAL_WEIGHT
-        return (1 - w) * self.rows.max_per_entry(cosine) + w * lexical, closest
+        return (1 - w) * cosine + w * lexical, closest
+
+    def evidence(self, query: str, ranked: list[Candidate], exclude: int | None = None
+                 ) -> dict[str, float]:
+        """Also the two scores apart and whether the lexical ranking puts the same entry
+        first: two rankers agreeing is the strongest sign of a right answer."""
+        found = super().evidence(query, ranked, exclude)
+        if not ranked:
+            return {**found, "cosine": 0.0, "lexical": 0.0, "agree": 0.0}
+        cosine, lexical, _ = self.parts(query, exclude)
+        best = self.position[ranked[0].entry.id]
+        return {**found, "cosine": float(cosine[best]), "lexical": float(lexical[best]),
+                "agree": float(int(np.argmax(lexical)) == best)}

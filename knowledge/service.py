@@ -66,15 +66,20 @@ class KnowledgeService:
         return (self._encoder is not None and self._matcher is not None
                 and self._matcher.mode == "lexical")
 
+    def warm_up(self) -> None:
+        """Embed the phrasings (about a minute the first time, then cached) and switch to the
+        semantic matcher."""
+        self._encoder.embed_many(Phrasings(self.kb).expanded)
+        self.reload()
+
     def warm_up_in_background(self) -> None:
-        """Embed the phrasings in a daemon thread, then switch to the semantic matcher."""
+        """`warm_up` in a daemon thread; the lexical matcher answers meanwhile."""
         if not self.needs_warm_up or self.warming:
             return
 
         def work() -> None:
             try:
-                self._encoder.embed_many(Phrasings(self.kb).expanded)
-                self.reload()
+                self.warm_up()
                 log.info("semantic matcher ready")
             except Exception:  # noqa: BLE001 - the lexical matcher stays in service
                 log.exception("semantic warm-up failed; staying on the lexical matcher")

@@ -307,7 +307,9 @@ class Feedback(Base):
 
 class InboundUpdate(Base):
     """Updates received, keyed by `update_id`: stored before processing, claimed by the process
-    that handles it, marked processed when done; a re-delivered update is processed once."""
+    that handles it, marked processed when done (its payload is then dropped); a re-delivered
+    update is processed once. One that cannot be parsed or whose handlers fail is retried a
+    few times, then parked for an operator (`sme-assistant updates failed`)."""
 
     __tablename__ = "inbound_updates"
 
@@ -316,6 +318,11 @@ class InboundUpdate(Base):
     payload: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_inbound_updates_processed", "processed_at"),)
 
 
 class PersistedState(Base):

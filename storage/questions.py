@@ -65,6 +65,12 @@ class QuestionLogRepository:
                 .order_by(QuestionLog.id.desc()).limit(limit))
             return list(result)
 
+    async def asked_by(self, question_id: int, user_ref: str) -> QuestionLog | None:
+        """The question if `user_ref` asked it (and it was not erased since)."""
+        async with self.sessions() as session:
+            return await session.scalar(select(QuestionLog).where(
+                QuestionLog.id == question_id, QuestionLog.user_ref == user_ref))
+
     async def feedback(self, question_id: int, user_ref: str, contact_id: int | None,
                        helpful: bool) -> bool:
         """Store 👍/👎 once per answered question, only from the person who asked it."""

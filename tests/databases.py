@@ -26,6 +26,12 @@ if ENGINE not in ("sqlite", "postgresql"):
 POSTGRESQL = ENGINE == "postgresql"
 # For the few tests about SQLite itself (its journal mode, its file): skipped on PostgreSQL.
 sqlite_only = pytest.mark.skipif(POSTGRESQL, reason="SQLite-specific")
+# Races between transactions (check-then-act, two winners of one claim): the SQLite engine has
+# one connection (storage/db.py), so transactions never overlap and such a test cannot fail
+# there. They run on PostgreSQL: `make test` and CI run the suite on it after SQLite.
+concurrent_transactions = pytest.mark.skipif(
+    not POSTGRESQL, reason="concurrent transactions: SQLite runs them one at a time on its "
+    "single connection, so a race cannot show; runs on PostgreSQL (make test, CI)")
 
 
 def _blocking(make: Callable[[], Awaitable]):

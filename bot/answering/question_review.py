@@ -1,14 +1,16 @@
 """Review of the questions the assistant could not answer well, turned into knowledge.
 
 A logged question needs review when it got no answer, only suggestions ("您是不是想问"), a
-direct answer scoring less than LOW_CONFIDENCE above its matcher's direct-answer threshold, or
-a 👎. Questions whose wording has since become a phrasing of an entry are left out (they were
+direct answer logged with a confidence under REVIEW_BELOW, or a 👎. Questions whose wording has since become a phrasing of an entry are left out (they were
 attached or drafted). Near-duplicates are grouped (knowledge.grouping), the most asked first.
 
 Each staff member's last listing is kept in memory, so /attach and /draft use the groups they
-saw even if questions arrive meanwhile; after a restart they list again. Attached phrasings and
-drafts go to the staff additions file and take effect on /reload. Until `kb calibrate` is run
-again the matcher keeps the stored decision model and logs that recalibration is due.
+saw even if questions arrive meanwhile; after a restart they list again. A staff member's
+listings never reuse a group number: a number from an earlier listing is refused as stale
+instead of naming another group. Attached phrasings and drafts go to the staff additions file
+under an addition number (/undo_addition takes one out again) and take effect on /reload.
+Until `kb calibrate` is run again the matcher keeps the stored decision model and logs that
+recalibration is due.
 """
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from knowledge.additions import StaffAdditions, category_of, draft, extension, free_id
-from knowledge.calibration import read_calibration
 from knowledge.decision import DEFAULT_MODELS
 from knowledge.grouping import group_texts
 from knowledge.model import KnowledgeBase
@@ -30,7 +31,7 @@ from storage.questions import QuestionLogRepository, ReviewQuestion
 from ..foundation.periods import Period
 from ..requests.staff_directory import Actor
 
-LOW_CONFIDENCE = 0.05
+REVIEW_BELOW = 0.9  # direct answers the model gave less than a 90 % chance of being right
 MAX_QUESTIONS = 20_000  # the newest of a period; a month is grouped in well under a second
 
 
@@ -54,6 +55,12 @@ class Listing:
     period: Period
     groups: list[QuestionGroup]
     truncated_at: int | None  # when the period had more: only this many, the newest, grouped
+    first: int = 1  # the number of the first group; each listing continues after the last
+
+    def numbered(self, start: int = 0, stop: int | None = None
+                 ) -> list[tuple[int, QuestionGroup]]:
+        """Groups `start:stop` (by position) with their numbers."""
+        return [(self.first + start + i, g) for i, g in enumerate(self.groups[start:stop])]
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class Change:
     texts: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
     params: dict = field(default_factory=dict)
+    addition: int | None = None  # its number in the staff additions file
 
     @property
     def ok(self) -> bool:
@@ -106,10 +114,8 @@ class QuestionReview:
 
     def answered_below(self) -> dict[str, float]:
         """Per matcher mode, the logged confidence under which a direct answer counts as
-        low-confidence."""
-        calibration = read_calibration(self.knowledge.directory)
-        return {mode: (calibration.for_ranker(mode) if calibration else default).answer_at
-                + LOW_CONFIDENCE for mode, default in DEFAULT_MODELS.items()}
+        low-confidence (the decision model's chance that it was right)."""
+        return {mode: REVIEW_BELOW for mode in DEFAULT_MODELS}
 
     async def listing(self, actor: Actor, period: Period) -> Listing:
         """Group the period's questions for `actor` and remember the listing."""
@@ -117,7 +123,10 @@ class QuestionReview:
                                                    self.answered_below(), MAX_QUESTIONS + 1)
         kb = self.knowledge.kb
         groups = await asyncio.to_thread(lambda: build_groups(rows[:MAX_QUESTIONS], phrasings(kb)))
-        listing = Listing(period, groups, MAX_QUESTIONS if len(rows) > MAX_QUESTIONS else None)
+        previous = self._listings.get(actor.id)
+        first = previous.first + len(previous.groups) if previous else 1
+        listing = Listing(period, groups, MAX_QUESTIONS if len(rows) > MAX_QUESTIONS else None,
+                          first)
         self._listings[actor.id] = listing
         return listing
 
@@ -128,9 +137,14 @@ class QuestionReview:
         listing = self._listings.get(actor.id)
         if listing is None:
             return Change("no_listing")
-        if not 1 <= number <= len(listing.groups):
-            return Change("no_group", params={"number": number, "count": len(listing.groups)})
-        return listing.groups[number - 1]
+        last = listing.first + len(listing.groups) - 1
+        if 1 <= number < listing.first:
+            return Change("stale_group", params={"number": number, "first": listing.first,
+                                                 "last": last})
+        if not listing.first <= number <= last:
+            return Change("no_group", params={"number": number, "count": len(listing.groups),
+                                              "first": listing.first, "last": last})
+        return listing.groups[number - listing.first]
 
     async def attach(self, actor: Actor, number: int, entry_id: str, now: datetime) -> Change:
         """Add the wordings of group `number` to the entry as alternates."""
@@ -140,6 +154,18 @@ class QuestionReview:
         note = f"{now:%Y-%m-%d %H:%M} {actor.name} ({actor.id}) /attach {number} {entry_id}"
         async with self._writing:
             return await asyncio.to_thread(self._attach, group, entry_id, note)
+
+    async def undo(self, number: int) -> Change:
+        """Take addition `number` (an /attach or /draft) out of the staff additions file."""
+        async with self._writing:
+            record, problems = await asyncio.to_thread(self.additions.remove, number)
+        if problems:
+            return Change("invalid", problems=tuple(problems), addition=number)
+        if record is None:
+            return Change("no_addition", params={"addition": number})
+        texts = tuple(record.get("alternates") or ())
+        return Change("", record.get("extends") or record.get("id") or "", texts,
+                      addition=number, params={"drafted": "id" in record})
 
     def _attach(self, group: QuestionGroup, entry_id: str, note: str) -> Change:
         kb, problems = self.additions.current()
@@ -152,8 +178,10 @@ class QuestionReview:
         texts = [t for t in group.texts if normalize(t) not in taken]
         if not texts:
             return Change("nothing_new", entry_id)
-        problems = self.additions.append(extension(entry_id, texts), note)
-        return Change("invalid" if problems else "", entry_id, tuple(texts), tuple(problems))
+        number = self.additions.next_number()
+        problems = self.additions.append(extension(entry_id, texts), note, number)
+        return Change("invalid" if problems else "", entry_id, tuple(texts), tuple(problems),
+                      addition=number)
 
     async def draft(self, actor: Actor, number: int, category: str, question: str, answer: str,
                     source: str, now: datetime) -> Change:
@@ -180,5 +208,7 @@ class QuestionReview:
         # The loader refuses a review date after the host's today, which may lag our zone's.
         updated = min(now.date(), date.today())
         record = draft(entry_id, question, texts, answer, source, updated, name)
-        problems = self.additions.append(record, note)
-        return Change("invalid" if problems else "", entry_id, tuple(texts), tuple(problems))
+        number = self.additions.next_number()
+        problems = self.additions.append(record, note, number)
+        return Change("invalid" if problems else "", entry_id, tuple(texts), tuple(problems),
+                      addition=number)

@@ -10,7 +10,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..delivery.outgoing import Button, Outgoing
+from ..delivery.outgoing import Button, Outgoing, esc
+from ..foundation.i18n import t
+from ..foundation.numbers import whole_number
+from ..foundation.periods import FIRST_YEAR, LAST_YEAR, PeriodError, PeriodOutOfRange
 from ..requests.staff_directory import Actor, Role
 
 if TYPE_CHECKING:
@@ -19,8 +22,7 @@ if TYPE_CHECKING:
 
 def number(text: str) -> int | None:
     """A request or broadcast number as staff and enterprises type it: `12` or `#12`."""
-    digits = text.lstrip("#")
-    return int(digits) if digits.isdigit() else None
+    return whole_number(text.lstrip("#"))
 
 
 @dataclass
@@ -36,6 +38,14 @@ class CommandResult:
     # A guided dialog begins: the channel feeds this staff member's next plain lines to it
     # (`staff_commands.dialog_line`) with this state, until it is done.
     dialog: dict | None = None
+
+
+def period_refusal(error: PeriodError, usage: str) -> CommandResult:
+    """The refusal of a period staff typed: out of range, or the command's usage."""
+    if isinstance(error, PeriodOutOfRange):
+        return CommandResult(t("report.period_range", "zh-CN", period=esc(str(error)),
+                               first=FIRST_YEAR, last=LAST_YEAR), ok=False)
+    return CommandResult(usage, ok=False)
 
 
 Run = Callable[["Services", Actor, list[str]], Awaitable[CommandResult]]

@@ -3,9 +3,10 @@ member who handles requests may see the figures and the ledger they fill."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
-from .command_types import CommandResult, StaffCommand
+from .command_types import CommandResult, StaffCommand, period_refusal
 from ..foundation.i18n import t
 from ..delivery.outgoing import Outgoing, esc
 from ..foundation.periods import Period, PeriodError, parse_period
@@ -38,10 +39,13 @@ def _draw(services: Services, stats: Stats) -> list[tuple[Path, str]]:
 async def _stats(services: Services, actor: Actor, args: list[str]) -> CommandResult:
     try:
         period = _period(services, args)
-    except PeriodError:
-        return CommandResult(t("report.usage_stats", LANG), ok=False)
+    except PeriodError as error:
+        return period_refusal(error, t("report.usage_stats", LANG))
     stats = await collect(services.sessions, period, services.calendar)
     text = stats_text(stats, services.knowledge.kb, LANG)
+    today = services.clock().astimezone(services.calendar.tz).date()
+    if gap := services.calendar.coverage_warning(today, LANG):
+        text = f"{text}\n\n{gap}"
     if not stats.logged:
         return CommandResult(text)
     drawn = await asyncio.to_thread(_draw, services, stats)
@@ -54,10 +58,15 @@ async def _export(services: Services, actor: Actor, args: list[str]) -> CommandR
     fmt = words.pop().lower() if words and words[-1].lower() in FORMATS else "xlsx"
     try:
         period = _period(services, words)
-    except PeriodError:
-        return CommandResult(t("report.usage_export", LANG), ok=False)
-    path = (await asyncio.to_thread(_folder, services)) / file_name(period, fmt)
-    rows = await export_ledger(services.sessions, period, services.calendar, fmt, path, LANG)
+    except PeriodError as error:
+        return period_refusal(error, t("report.usage_export", LANG))
+    folder = await asyncio.to_thread(_folder, services)
+    path = folder / file_name(period, fmt)
+    try:
+        rows = await export_ledger(services.sessions, period, services.calendar, fmt, path, LANG)
+    except BaseException:  # no half-written ledger is left behind
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+        raise
     caption = t("report.export_caption", LANG, period=esc(period.label), rows=rows)
     return CommandResult(t("report.exported", LANG, period=esc(period.label), rows=rows,
                            format=fmt), files=[Outgoing(kind="document", file_path=str(path),

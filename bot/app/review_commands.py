@@ -3,6 +3,7 @@
 /unanswered [期间] [页码]   agents and up: the period's questions to review, grouped
 /attach 组号 条目编号        agents and up: a group's wordings become alternates of an entry
 /draft 组号 分类 | 标准问法 | 答案 | 来源   supervisors and up: a new entry for a group
+/undo_addition 编号          supervisors and up: take an /attach or /draft out again
 
 Attaching only adds phrasings to an answer that was already reviewed; a draft is a new answer
 that enterprises will read, so it takes a supervisor (who also applies both with /reload).
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .command_types import CommandResult, StaffCommand
+from .command_types import CommandResult, StaffCommand, period_refusal
 from ..foundation.i18n import t
 from ..delivery.outgoing import esc
+from ..foundation.numbers import whole_number
 from ..foundation.periods import Period, PeriodError, parse_period
 from ..answering.question_review import Change, Listing, QuestionGroup, QuestionReview
 from .services import Services
@@ -24,6 +26,8 @@ PAGE = 10
 DEFAULT_DAYS = 30
 ECHO = 10  # wordings repeated back after /attach and /draft
 SHORT = 60  # characters of a question in the listing
+PAGES = 999  # a last word up to this is a page number
+GROUPS = 9999  # group numbers staff may type
 
 
 def review_of(services: Services) -> QuestionReview:
@@ -44,10 +48,12 @@ def local_now(services: Services) -> datetime:
 
 
 def period_and_page(services: Services, args: list[str]) -> tuple[Period, int]:
-    page = int(args.pop()) if args and args[-1].isdigit() and len(args[-1]) <= 3 else 1
+    page = whole_number(args[-1], PAGES) if args else None
+    if page is not None:
+        args.pop()
     today = local_now(services).date()
     last_days = f"{today - timedelta(days=DEFAULT_DAYS - 1)}..{today}"
-    return parse_period(" ".join(args) or last_days, services.calendar.tz, today), page
+    return parse_period(" ".join(args) or last_days, services.calendar.tz, today), page or 1
 
 
 def group_lines(services: Services, number: int, group: QuestionGroup) -> list[str]:
@@ -77,7 +83,7 @@ def render(services: Services, listing: Listing, page: int) -> CommandResult:
     if listing.truncated_at:
         lines.append(t("staff_kb.truncated", LANG, max=listing.truncated_at))
     first = (page - 1) * PAGE
-    for number, group in enumerate(listing.groups[first:first + PAGE], start=first + 1):
+    for number, group in listing.numbered(first, first + PAGE):
         lines.extend(group_lines(services, number, group))
     if page < pages:
         lines.append(t("staff_kb.more", LANG, page=page, pages=pages, next=page + 1,
@@ -90,7 +96,7 @@ async def unanswered(services: Services, actor: Actor, args: list[str]) -> Comma
     try:
         period, page = period_and_page(services, list(args))
     except PeriodError as error:
-        return CommandResult(t("staff_kb.bad_period", LANG, period=esc(str(error))), ok=False)
+        return period_refusal(error, t("staff_kb.bad_period", LANG, period=esc(str(error))))
     review = review_of(services)
     last = review.last(actor)
     if page > 1 and last is not None and (last.period.start, last.period.end) == (
@@ -109,11 +115,11 @@ def changed(change: Change, key: str, number: int) -> CommandResult:
     if len(change.texts) > ECHO:
         texts += "\n" + t("staff_kb.and_more", LANG, count=len(change.texts) - ECHO)
     return CommandResult(t(f"staff_kb.{key}", LANG, number=number, id=esc(change.entry_id),
-                           count=len(change.texts), texts=texts))
+                           count=len(change.texts), texts=texts, addition=change.addition))
 
 
 def group_number(args: list[str]) -> int | None:
-    return int(args[0]) if args and args[0].isdigit() and len(args[0]) <= 4 else None
+    return whole_number(args[0], GROUPS) if args else None
 
 
 async def attach(services: Services, actor: Actor, args: list[str]) -> CommandResult:
@@ -136,8 +142,18 @@ async def draft(services: Services, actor: Actor, args: list[str]) -> CommandRes
     return changed(change, "drafted", number)
 
 
+async def undo_addition(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    number = group_number(args)
+    if number is None or len(args) != 1:
+        return CommandResult(t("staff_kb.usage_undo", LANG), ok=False)
+    change = await review_of(services).undo(number)
+    key = "undone_draft" if change.params.get("drafted") else "undone"
+    return changed(change, key, number)
+
+
 COMMANDS = {
     "unanswered": StaffCommand("unanswered", Role.AGENT, unanswered),
     "attach": StaffCommand("attach", Role.AGENT, attach),
     "draft": StaffCommand("draft", Role.SUPERVISOR, draft),
+    "undo_addition": StaffCommand("undo_addition", Role.SUPERVISOR, undo_addition),
 }

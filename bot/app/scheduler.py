@@ -1,4 +1,6 @@
-"""Timed work: service-level reminders and escalations, and follow-up visits (回访).
+"""Timed work: service-level reminders and escalations, follow-up visits (回访), the weekly
+knowledge-base reminder (`kb_status_post`) and the retention of processed updates and sent
+messages (`storage/retention.py`).
 
 Every check reads the database, so nothing is lost across restarts and several processes may
 check at once: each alert or question is claimed with a conditional UPDATE in the same
@@ -9,19 +11,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from knowledge.service import KnowledgeService
 from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent
+from storage.retention import Pruned, prune
 
 from ..delivery.outgoing import STAFF_CHAT
 from ..delivery.outbox import enqueue
 from ..outreach.events import Events
 from ..foundation.settings import Settings
 from ..foundation.workcalendar import WorkCalendar
+from .kb_status_post import post_kb_status
 from ..requests.sla import FIRST_RESPONSE, TARGETS, Alert, Target
 from ..requests.sla_views import alert as alert_message, followup_question
 from ..requests.ticket_rules import OPEN, Status
@@ -44,15 +49,19 @@ class Services(Protocol):
     calendar: WorkCalendar
     postman: _Notifier
     clock: Callable[[], datetime]
+    knowledge: KnowledgeService
+    extras: dict
 
 
 FINISHED = (Status.RESOLVED, Status.CLOSED)
 
 
 async def run_due(services: Services, now: datetime) -> int:
-    """Send every alert and follow-up question due at `now`; returns how many were sent."""
+    """Send every alert, follow-up question and weekly post due at `now`; returns how many
+    were sent."""
     now = now.astimezone(timezone.utc)
-    sent = await _sla_alerts(services, now) + await _followups(services, now)
+    sent = (await _sla_alerts(services, now) + await _followups(services, now)
+            + await post_kb_status(services, now))
     sent += await Events(services.sessions, services.calendar.tz, services.clock,
                          services.postman.notify).remind_due(now)
     if sent:
@@ -142,8 +151,19 @@ async def _followups(services: Services, now: datetime) -> int:
     return asked
 
 
+async def prune_old(services: Services, now: datetime) -> Pruned:
+    """Delete processed updates and sent outbox messages older than `retention.days`."""
+    pruned = await prune(services.sessions,
+                         now - timedelta(days=services.settings.retention.days))
+    if pruned.updates or pruned.outbox:
+        log.info("retention: %d processed updates and %d sent messages deleted",
+                 pruned.updates, pruned.outbox)
+    return pruned
+
+
 class Scheduler:
-    """Runs `run_due` at start and then every `sla.check_interval_s` seconds."""
+    """Runs `run_due` and `prune_old` at start and then every `sla.check_interval_s` seconds
+    (in the leading process: `Services.start_sender` starts it)."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -161,8 +181,10 @@ class Scheduler:
     async def _run(self) -> None:
         interval = self.services.settings.sla.check_interval_s
         while True:
-            try:
-                await run_due(self.services, self.services.clock())
-            except Exception:  # noqa: BLE001 - a failed check is retried at the next one
-                log.exception("scheduled check failed; retrying in %.0fs", interval)
+            for job in (run_due, prune_old):
+                try:
+                    await job(self.services, self.services.clock())
+                except Exception:  # noqa: BLE001 - a failed check is retried at the next one
+                    log.exception("scheduled %s failed; retrying in %.0fs", job.__name__,
+                                  interval)
             await asyncio.sleep(interval)

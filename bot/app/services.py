@@ -18,6 +18,7 @@ from storage.questions import QuestionLogRepository
 
 from ..answering.assistant import Assistant
 from ..outreach.broadcasts import BroadcastProgress
+from ..foundation.i18n import cli_lang
 from ..foundation.settings import Settings
 from ..requests.contacts import ContactRepository
 from ..delivery.outgoing import Outgoing
@@ -27,6 +28,7 @@ from .scheduler import Scheduler
 from ..requests.sla import SlaPolicy
 from ..requests.staff_directory import StaffDirectory
 from ..requests.ticket_views import TicketViews
+from ..delivery.answer_clock import AnswerClock
 from ..requests.tickets import TicketService
 from ..foundation.workcalendar import WorkCalendar
 
@@ -68,6 +70,7 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     extras: dict = field(default_factory=dict)
     scheduler: Scheduler | None = None
+    answer_clock: AnswerClock = field(default_factory=AnswerClock)
 
     @property
     def shared_database(self) -> bool:
@@ -81,7 +84,8 @@ class Services:
         sender = OutboxSender(self.sessions, transport,
                               staff_chat_id or self.settings.staff.chat_id,
                               self.settings.staff.use_topics, pacer, BroadcastProgress(
-                                  self.settings.broadcast.progress_interval_s))
+                                  self.settings.broadcast.progress_interval_s),
+                              self.answer_clock)
         self.postman.sender = sender
         if background:
             sender.start()
@@ -126,11 +130,14 @@ async def running_services(settings: Settings, migrate: bool = True) -> AsyncIte
         services = Services(
             settings=settings, engine=engine, sessions=sessions, knowledge=knowledge,
             questions=questions,
-            assistant=Assistant(knowledge, questions, settings.assistant.max_question_chars),
+            assistant=Assistant(knowledge, questions, settings.assistant.max_question_chars,
+                                today=lambda: services.clock().astimezone(calendar.tz).date()),
             contacts=ContactRepository(sessions), staff=staff,
             tickets=tickets, postman=postman, calendar=calendar)
         log.info("knowledge base: %d entries, %s matcher", len(knowledge.kb.entries),
                  knowledge.matcher.mode)
+        if gap := calendar.coverage_warning(utcnow().astimezone(calendar.tz).date(), cli_lang()):
+            log.warning("%s", gap)
         yield services
     finally:
         if services is not None:

@@ -11,18 +11,22 @@ from .command_types import CommandResult, StaffCommand, number
 from .event_commands import COMMANDS as EVENT_COMMANDS
 from .survey_commands import COMMANDS as SURVEY_COMMANDS
 from .platform_commands import COMMANDS as PLATFORM_COMMANDS, outcome_question
+from .kb_status_commands import COMMANDS as KB_STATUS_COMMANDS
 from ..foundation.i18n import t
 from ..delivery.outgoing import esc
 from .report_commands import COMMANDS as REPORT_COMMANDS
 from .review_commands import COMMANDS as REVIEW_COMMANDS
 from .services import Services
-from ..requests.sla_views import time_left
+from .ticket_details import details
+from ..requests.sla_views import local
 from ..requests.staff_directory import Actor, Role
-from ..requests.ticket_views import category_label, status_label
+from ..requests.ticket_views import category_label, one_line, status_label
+from ..requests.queue_filter import QueueFilterError, parse_queue_filter
 from ..requests.tickets import Content, Outcome
 
 log = logging.getLogger(__name__)
 LANG = "zh-CN"
+QUEUE_LIMIT = 30  # requests a filtered /queue or /find lists
 NEEDS_TEXT = {"assign", "reply", "note", "transfer", "priority"}
 DONE = {"take": "done.claimed", "claim": "done.claimed", "assign": "done.assigned",
         "reply": "done.replied", "note": "done.noted", "resolve": "done.resolved",
@@ -62,7 +66,10 @@ def _ticket_command(name: str):
         if ticket_id is None or (name in NEEDS_TEXT and not text.strip()):
             return CommandResult(t(f"usage.{name}", LANG), ok=False)
         if name == "ticket":
-            return CommandResult(await details(services, ticket_id), ticket_id=ticket_id)
+            if text.strip() not in ("", "all", "全部"):
+                return CommandResult(t("usage.ticket", LANG), ok=False)
+            return CommandResult(await details(services, ticket_id, everything=bool(text)),
+                                 ticket_id=ticket_id)
         outcome = await ticket_action(services, actor, name, ticket_id, text)
         reply = outcome_text(outcome, name)
         if name == "resolve" and outcome.ok:  # resolving asks for the outcome
@@ -72,7 +79,34 @@ def _ticket_command(name: str):
 
 
 async def _queue(services: Services, actor: Actor, args: list[str]) -> CommandResult:
-    return CommandResult(listing(await services.tickets.queue(), "staff.queue"))
+    """`/queue [状态] [类别] [@负责人|未认领] [期间]`: open requests, or those the words name."""
+    tz = services.calendar.tz
+    try:
+        only = parse_queue_filter(args, tz, services.clock().astimezone(tz).date())
+    except QueueFilterError as error:
+        return CommandResult(t("usage.queue", LANG, word=esc(str(error))), ok=False)
+    if only.is_default:
+        return CommandResult(listing(await services.tickets.queue(), "staff.queue"))
+    tickets = await services.tickets.queue(QUEUE_LIMIT, only)
+    return CommandResult(listing(tickets, "staff.queue_filtered", filters=esc(" ".join(args)),
+                                 limit=QUEUE_LIMIT))
+
+
+async def _find(services: Services, actor: Actor, args: list[str]) -> CommandResult:
+    """`/find 关键词`: an enterprise's requests by company name or credit code."""
+    words = " ".join(args).strip()
+    if not words:
+        return CommandResult(t("usage.find", LANG), ok=False)
+    found = await services.tickets.find(words, QUEUE_LIMIT)
+    if not found:
+        return CommandResult(t("staff.found_none", LANG, words=esc(words)))
+    tz = services.calendar.tz
+    lines = [t("staff.find_line", LANG, id=tk.id, date=local(tk.created_at, tz, "%Y-%m-%d"),
+               category=category_label(tk.category, LANG), status=status_label(tk.status, LANG),
+               company=esc(profile.company_name or ""), text=esc(one_line(tk.description, 30)))
+             for tk, profile in found]
+    return CommandResult(t("staff.found", LANG, words=esc(words), count=len(found),
+                           limit=QUEUE_LIMIT) + "\n" + "\n".join(lines))
 
 
 async def _mine(services: Services, actor: Actor, args: list[str]) -> CommandResult:
@@ -90,6 +124,7 @@ async def _reload(services: Services, actor: Actor, args: list[str]) -> CommandR
 
 TICKET_COMMANDS = {
     "queue": StaffCommand("queue", Role.AGENT, _queue),
+    "find": StaffCommand("find", Role.AGENT, _find, raw=True),
     "mine": StaffCommand("mine", Role.AGENT, _mine),
     "reload": StaffCommand("reload", Role.SUPERVISOR, _reload),
     **{name: StaffCommand(name, Role.SUPERVISOR if name == "assign" else Role.AGENT,
@@ -100,8 +135,8 @@ TICKET_COMMANDS = {
 
 # The single registry: every staff command of every channel.
 REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS, **REPORT_COMMANDS, **BROADCAST_COMMANDS,
-                                     **REVIEW_COMMANDS, **PLATFORM_COMMANDS, **EVENT_COMMANDS,
-                                     **SURVEY_COMMANDS}
+                                     **REVIEW_COMMANDS, **KB_STATUS_COMMANDS, **PLATFORM_COMMANDS,
+                                     **EVENT_COMMANDS, **SURVEY_COMMANDS}
 COMMANDS = tuple(REGISTRY)
 
 
@@ -125,28 +160,11 @@ async def run_command(services: Services, actor: Actor, name: str,
     return result
 
 
-def listing(tickets, key: str) -> str:
+def listing(tickets, key: str, **params) -> str:
     if not tickets:
-        return t(f"{key}_empty", LANG)
+        return t(f"{key}_empty", LANG, **params)
     lines = [t("staff.line", LANG, id=tk.id, category=category_label(tk.category, LANG),
                status=status_label(tk.status, LANG), owner=esc(tk.assignee_name or "—"),
-               priority=t(f"priority.{tk.priority}", LANG), text=esc(tk.description[:30]))
+               priority=t(f"priority.{tk.priority}", LANG), text=esc(one_line(tk.description, 30)))
              for tk in tickets]
-    return t(key, LANG, count=len(tickets)) + "\n" + "\n".join(lines)
-
-
-async def details(services: Services, ticket_id: int) -> str:
-    found = await services.tickets.get(ticket_id)
-    if found is None:
-        return t("refuse.no_ticket", LANG, id=ticket_id)
-    ticket, contact, profile, events, messages = found
-    delivery = await services.tickets.delivery(ticket_id)
-    lines = [services.tickets.views.card(ticket, contact, profile).text or "",
-             *time_left(ticket, services.tickets.sla, services.clock()), t("staff.history", LANG)]
-    for event in events[-15:]:
-        lines.append(t("staff.event", LANG, at=event.at.strftime("%m-%d %H:%M"),
-                       who=esc(event.actor_name or event.actor_kind), action=event.action,
-                       status=status_label(event.to_status, LANG) if event.to_status else ""))
-    lines.append(t("staff.messages", LANG, count=len(messages)))
-    lines.append(t("staff.delivery", LANG, **delivery))
-    return "\n".join(lines)
+    return t(key, LANG, count=len(tickets), **params) + "\n" + "\n".join(lines)

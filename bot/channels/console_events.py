@@ -7,7 +7,7 @@ from ..app.event_commands import events
 from ..delivery.outgoing import plain_text
 from ..foundation.i18n import t
 from ..outreach.events import mine_text, signup_text
-from .console_subscribe import ConsoleChat  # the terminal chat, typed by shape
+from .console_dialog import Chat as ConsoleChat  # the terminal chat, typed by shape
 
 COMMANDS = ("/join", "/leave", "/myevents")
 BUTTONS = {"join": "/join", "leave": "/leave"}

@@ -7,7 +7,7 @@ from ..app.survey_commands import surveys
 from ..delivery.outgoing import plain_text
 from ..foundation.i18n import t
 from ..outreach.surveys import step_text
-from .console_subscribe import ConsoleChat  # the terminal chat, typed by shape
+from .console_dialog import Chat as ConsoleChat  # the terminal chat, typed by shape
 
 COMMANDS = ("/survey", "/answer")
 

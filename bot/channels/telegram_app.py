@@ -5,7 +5,6 @@ Production (polling and webhook), the benchmarks and every test call `build_appl
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -20,6 +19,7 @@ from handlers import register
 from handlers.telegram_context import AppContext, SMEApplication, identity_of
 from handlers.aiohttp_request import AiohttpRequest
 from handlers.durable_polling import StoringUpdatesRequest
+from handlers.update_parsing import is_placeholder, parse_stored
 from handlers.chat_ordering import PerChatUpdateProcessor
 from handlers.delivery.telegram_transport import TelegramTransport
 from storage.inbound import InboundStore
@@ -28,6 +28,7 @@ from storage.persistence import DatabasePersistence
 
 from ..delivery.flood_guard import FloodGuard, Verdict
 from ..requests.admission import Gate
+from ..requests.refusals import RefusalLimiter
 from ..delivery.pacing import Limits, Pacer
 from ..foundation.i18n import t
 from ..app.leadership import LeaseStore, Leadership, holder_name
@@ -36,13 +37,16 @@ from ..app.services import Services
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-ENTERPRISE_COMMANDS = ("start", "help", "topics", "new", "mytickets", "human", "cancel", "lang",
-                       "subscribe", "unsubscribe", "deleteme")
+ENTERPRISE_COMMANDS = ("start", "help", "topics", "new", "mytickets", "profile", "human", "end",
+                       "cancel", "lang", "subscribe", "unsubscribe", "deleteme")
 
 
 async def _admit(update: Update, context: AppContext) -> None:
     """Group -1: an update already processed (webhook retry, restart) stops here; otherwise its
-    sender's contact is found in the same transaction and kept for the handlers."""
+    sender's contact is found in the same transaction and kept for the handlers. An edited
+    message stops here too: it is not a new command or answer (the sender is told)."""
+    if is_placeholder(update):  # it could not be parsed: recorded as failed already
+        raise ApplicationHandlerStop
     services = context.services
     stale_before = utcnow() - timedelta(seconds=services.settings.telegram.replay_after_s)
     admission = await services.extras["gate"].admit(update.update_id, identity_of(update),
@@ -51,11 +55,17 @@ async def _admit(update: Update, context: AppContext) -> None:
         log.info("duplicate update %s ignored", update.update_id)
         raise ApplicationHandlerStop
     services.extras["inbound"].claimed(update.update_id)
+    chat = update.effective_chat
+    if update.message is not None and chat is not None and chat.type == "private":
+        services.answer_clock.received(str(chat.id))  # sme_answer_latency_seconds
     context.admitted_contact = admission.contact
     persistence = context.application.persistence
     for conversation in context.application.conversations:  # another process may have moved it on
         await persistence.refresh_conversation(conversation, update)
     contact = admission.contact
+    if update.edited_message is not None:
+        await _edited(update, context)
+        raise ApplicationHandlerStop
     if contact is not None and update.message is not None:
         verdict = context.services.extras["flood"].check(contact.external_id)
         if verdict is not Verdict.ALLOW:
@@ -66,11 +76,39 @@ async def _admit(update: Update, context: AppContext) -> None:
             raise ApplicationHandlerStop
 
 
+async def _edited(update: Update, context: AppContext) -> None:
+    """Edits are not applied: a command is not run again, an intake step not answered again.
+    The sender is told in a private chat, and in a group when the edit was a command."""
+    message = update.edited_message
+    contact = context.admitted_contact
+    if contact is not None:
+        await context.services.postman.send(contact.chat_id, Outgoing(
+            text=t("tg.edited", contact.language)))
+    elif (message.text or "").startswith("/"):
+        thread = message.message_thread_id if message.is_topic_message else None
+        await context.services.postman.send(message.chat_id, Outgoing(
+            text=t("tg.edited", "zh-CN"), thread_id=thread))
+
+
 async def _on_error(update: object, context: AppContext) -> None:
+    """A handler raised: the update is recorded as failed (retried later, a bounded number of
+    times), a pending button press is answered and the chat it came from told (a private chat,
+    or a group in the message's topic), so nobody waits for a reply that will not come."""
     log.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
-        await context.services.postman.send(update.effective_chat.id,
-                                            Outgoing(text=t("tg.error", "zh-CN")))
+    if not isinstance(update, Update):
+        return
+    await context.services.extras["inbound"].failed(
+        update.update_id, f"{type(context.error).__name__}: {context.error}")
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(t("tg.error_short", "zh-CN"))
+        except Exception:  # noqa: BLE001 - answered already, or too old
+            log.debug("callback query %s not answered", update.callback_query.id)
+    if update.effective_chat:
+        message = update.effective_message
+        thread = message.message_thread_id if message and message.is_topic_message else None
+        await context.services.postman.send(update.effective_chat.id, Outgoing(
+            text=t("tg.error", "zh-CN"), thread_id=thread))
 
 
 async def _replay_stored(application: SMEApplication) -> None:
@@ -80,11 +118,23 @@ async def _replay_stored(application: SMEApplication) -> None:
     grace = application.services.settings.telegram.replay_after_s
     received_before = None
     while True:
-        for _, payload in await store.unprocessed(received_before):
-            await application.update_queue.put(Update.de_json(json.loads(payload),
-                                                              application.bot))
+        try:
+            await _replay_once(application, store, received_before)
+        except Exception:  # noqa: BLE001 - the loop outlives any failure; tried again soon
+            log.exception("replay of stored updates failed; trying again in %.0fs", grace / 3)
         await asyncio.sleep(grace / 3)
         received_before = utcnow() - timedelta(seconds=grace)
+
+
+async def _replay_once(application: SMEApplication, store: InboundStore,
+                       received_before) -> None:
+    """Queue every stored, unprocessed, not parked update; one that cannot be parsed is
+    recorded as failed and skipped, the others go on."""
+    for update_id, payload in await store.unprocessed(received_before):
+        update = await parse_stored(store, application.bot, update_id, payload)
+        if update is not None:
+            store.counts["replayed"] += 1
+            await application.update_queue.put(update)
 
 
 def _leadership(application: SMEApplication) -> Leadership:
@@ -134,11 +184,13 @@ def build_application(services: Services, webhook: bool = False) -> SMEApplicati
     settings = services.settings
     if settings.telegram.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    inbound = services.extras.setdefault("inbound", InboundStore(services.sessions))
+    inbound = services.extras.setdefault("inbound", InboundStore(
+        services.sessions, settings.telegram.max_update_attempts))
     services.extras.setdefault("gate", Gate(services.sessions))
     processor = PerChatUpdateProcessor(16)
     services.extras.setdefault("flood", FloodGuard(settings.assistant.flood_messages,
                                                    settings.assistant.flood_window_s))
+    services.extras.setdefault("refusals", RefusalLimiter())
     builder = (
         ApplicationBuilder()
         .application_class(SMEApplication, {"services": services})

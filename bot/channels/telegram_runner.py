@@ -13,6 +13,8 @@ from aiohttp import web
 from ..foundation.settings import Settings
 from ..app.services import Services, running_services
 from .telegram_app import ALLOWED_UPDATES, build_application, running_application
+from ..foundation.log_throttle import LogThrottle
+from .web_guard import ConnectionGuard, GuardedSite, ensure_descriptors, quiet_loop_errors
 from .web_server import make_web_app
 
 log = logging.getLogger(__name__)
@@ -52,11 +54,16 @@ async def webhook_server(services: Services) -> AsyncIterator[tuple]:
                 secret_token=settings.telegram.webhook_secret.get_secret_value()
                 if settings.telegram.webhook_secret else None,
                 allowed_updates=ALLOWED_UPDATES)
-        runner = web.AppRunner(make_web_app(services, application))
+        web_settings = settings.web
+        quiet_loop_errors(asyncio.get_running_loop(), LogThrottle())
+        ensure_descriptors(web_settings.max_connections)
+        guard = ConnectionGuard(web_settings.max_connections, web_settings.header_timeout_s)
+        runner = web.AppRunner(make_web_app(services, application),
+                               keepalive_timeout=web_settings.header_timeout_s)
         await runner.setup()
-        site = web.TCPSite(runner, settings.web.host, settings.web.port)
+        site = GuardedSite(runner, web_settings.host, web_settings.port, guard)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = site.port
         log.info("serving on %s:%s", settings.web.host, port)
         try:
             yield application, port

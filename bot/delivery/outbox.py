@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,9 +18,12 @@ from typing import Protocol
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import dialect_insert
 from storage.models import Broadcast, Contact, MessageLink, OutboxMessage, Ticket, aware, utcnow
 
+from ..foundation import metrics
 from ..foundation.i18n import t
+from .answer_clock import AnswerClock
 from .outgoing import STAFF_CHAT, Outgoing
 from .pacing import Pacer
 
@@ -44,11 +48,13 @@ IDLE_POLL = 0.5  # rows written by other processes (which cannot wake this one) 
 
 
 class RetryLater(Exception):
-    """Flood control or a temporary failure: try again after `delay` seconds."""
+    """Flood control or a temporary failure: try again after `delay` seconds. `kind` names
+    it for the metrics: 429, 5xx, timeout, network or error."""
 
-    def __init__(self, delay: float, reason: str) -> None:
+    def __init__(self, delay: float, reason: str, kind: str = "error") -> None:
         super().__init__(reason)
         self.delay = delay
+        self.kind = kind
 
 
 class Unreachable(Exception):
@@ -70,6 +76,7 @@ class Migrated(Exception):
 @dataclass(frozen=True)
 class Delivered:
     message_id: int | None
+    more: bool = False  # one part of a longer text went out; the rest is still to send
 
 
 class Transport(Protocol):
@@ -114,7 +121,8 @@ class OutboxSender:
 
     def __init__(self, sessions: async_sessionmaker, transport: Transport,
                  staff_chat_id: int | str | None, use_topics: bool = True,
-                 pacer: Pacer | None = None, on_bulk: BulkObserver | None = None) -> None:
+                 pacer: Pacer | None = None, on_bulk: BulkObserver | None = None,
+                 answer_clock: AnswerClock | None = None) -> None:
         self.sessions = sessions
         self.transport = transport
         self.staff_chat_id = staff_chat_id
@@ -123,6 +131,7 @@ class OutboxSender:
         self._parallel = asyncio.Semaphore(PARALLEL)
         self.pacer = pacer
         self.on_bulk = on_bulk
+        self.answer_clock = answer_clock
         self._inflight: dict[str, asyncio.Task] = {}  # chat → its send in progress
         self._done: list[_Outcome] = []  # finished sends waiting to be recorded
         self._task: asyncio.Task | None = None
@@ -222,6 +231,7 @@ class OutboxSender:
 
     async def _send_in_background(self, row: OutboxMessage, ticket: Ticket | None,
                                   progress_id: int | None) -> None:
+        started = time.monotonic()
         try:
             async with self._parallel:
                 outcome = await self._attempt(row, ticket, progress_id)
@@ -231,8 +241,19 @@ class OutboxSender:
         finally:
             if self.pacer is not None and row.purpose not in UNPACED:
                 self.pacer.done(self._chat(row))  # the limits count from the send's return
+        self._measure(outcome, time.monotonic() - started)
         self._done.append(outcome)
         self._wake.set()
+
+    def _measure(self, outcome: "_Outcome", seconds: float) -> None:
+        metrics.SEND_LATENCY.labels(outcome.kind).observe(seconds)
+        metrics.SENDS.labels(outcome.kind).inc()
+        row = outcome.row
+        if (self.answer_clock is not None and outcome.status in ("sent", "part")
+                and row.priority < BULK and row.chat_id != STAFF_CHAT):
+            waited = self.answer_clock.answered(row.chat_id)
+            if waited is not None:
+                metrics.ANSWER_LATENCY.observe(waited)
 
     def _paced(self, due: list[OutboxMessage]) -> tuple[list[OutboxMessage], list[float]]:
         """Reserve, in priority order, the sends Telegram's limits allow now; the others
@@ -260,18 +281,19 @@ class OutboxSender:
         try:
             return await self._send(row, ticket, progress_id)
         except RetryLater as exc:
-            return _Outcome(row, "retry", error=str(exc), delay=exc.delay)
+            return _Outcome(row, "retry", error=str(exc), delay=exc.delay, kind=exc.kind)
         except Unreachable as exc:
-            return _Outcome(row, "failed", error=f"unreachable: {exc}", unreachable=True)
+            return _Outcome(row, "failed", error=f"unreachable: {exc}", unreachable=True,
+                            kind="403")
         except Rejected as exc:
-            return _Outcome(row, "failed", error=str(exc))
+            return _Outcome(row, "failed", error=str(exc), kind="400")
         except Migrated as exc:
             if row.chat_id != STAFF_CHAT:
-                return _Outcome(row, "failed", error=str(exc))
+                return _Outcome(row, "failed", error=str(exc), kind="400")
             log.error("the staff group moved to chat id %s: using it now; update "
                       "staff.chat_id in the configuration", exc.new_chat_id)
             self.staff_chat_id = exc.new_chat_id
-            return _Outcome(row, "retry", error=str(exc), backoff=False)
+            return _Outcome(row, "retry", error=str(exc), backoff=False, kind="400")
 
     async def _send(self, row: OutboxMessage, ticket: Ticket | None,
                     progress_id: int | None) -> "_Outcome":
@@ -294,24 +316,35 @@ class OutboxSender:
                 return _Outcome(row, "failed", error=f"{message.edit_target} was never sent")
         result = await self.transport.send(chat_id, message, thread_id, edit_id)
         # An edited card is the same message: only new messages are linked to the ticket.
-        return _Outcome(row, "sent", message_id=result.message_id,
+        return _Outcome(row, "part" if result.more else "sent", message_id=result.message_id,
                         link_chat=chat_id if edit_id is None and row.chat_id == STAFF_CHAT
-                        else None)
+                        else None, parts_sent=message.parts_sent + 1 if result.more else 0)
 
     async def _record(self, session: AsyncSession, outcomes: list["_Outcome"]) -> None:
         """Store every outcome of a round (bulk updates by id) in the round's transaction."""
         now = utcnow()
         changes: list[dict] = []
+        parts: list[dict] = []  # rows with some parts of their text delivered
         tickets: list[dict] = []
         broadcasts: list[dict] = []  # progress messages posted
         bulk: set[int] = set()  # broadcasts whose messages were recorded
-        links: list[MessageLink] = []
+        links: list[dict] = []
         unreachable: set[str] = set()
         notices: list[int] = []  # requests whose enterprise can no longer be reached
         for out in outcomes:
             row = out.row
             if row.priority >= BULK and row.broadcast_id is not None:
                 bulk.add(row.broadcast_id)
+            if out.status == "part":  # delivered so far: the next part is due at once
+                payload = {**json.loads(row.payload), "parts_sent": out.parts_sent}
+                parts.append({"id": row.id, "payload": json.dumps(payload, ensure_ascii=False),
+                              "last_error": None, "sent_message_id": out.message_id,
+                              "next_attempt_at": now})
+                if (out.link_chat is not None and out.message_id is not None
+                        and row.ticket_id is not None):
+                    links.append(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
+                                             ticket_id=row.ticket_id))
+                continue
             if out.status == "retry" and row.attempts + 1 < MAX_ATTEMPTS:
                 delay = max(out.delay, min(BACKOFF_CAP, 0.5 * 2 ** (row.attempts + 1))
                             if out.backoff else 0.0)
@@ -342,14 +375,17 @@ class OutboxSender:
             if row.purpose == "card" and out.message_id is not None:
                 tickets.append({"id": row.ticket_id, "staff_card_message_id": out.message_id})
             if out.link_chat is not None and out.message_id is not None:
-                links.append(MessageLink(chat_id=out.link_chat, message_id=out.message_id,
-                                         ticket_id=row.ticket_id))
-        await session.execute(update(OutboxMessage), changes)
+                links.append({"chat_id": out.link_chat, "message_id": out.message_id,
+                              "ticket_id": row.ticket_id})
+        for values in (changes, parts):
+            if values:
+                await session.execute(update(OutboxMessage), values)
         for values in tickets:  # rare (a topic or a card per request): one by one
             await session.execute(update(Ticket), [values])
         if broadcasts:
             await session.execute(update(Broadcast), broadcasts)
-        session.add_all(links)
+        if links:
+            await _link(session, links)
         if unreachable:
             await session.execute(update(Contact).where(Contact.chat_id.in_(unreachable))
                                   .values(unreachable_at=now))
@@ -361,10 +397,31 @@ class OutboxSender:
             await self.on_bulk(session, bulk)
 
 
+async def _link(session: AsyncSession, links: list[dict]) -> None:
+    """Map posted messages to their tickets. A (chat, message id) already linked is taken
+    over by the newer message: an id a channel hands out again (the terminal numbers its
+    messages anew, a group is recreated) must never stop the sender."""
+    rows = list({(row["chat_id"], row["message_id"]): row for row in links}.values())
+    statement = dialect_insert(session, MessageLink)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["chat_id", "message_id"],
+        set_={"ticket_id": statement.excluded.ticket_id}), rows)
+
+
+async def highest_message_id(sessions: async_sessionmaker) -> int:
+    """The highest message or topic id the outbox has recorded, in any chat (0 when none):
+    a transport that numbers its own messages continues after it."""
+    async with sessions() as session:
+        found = [await session.scalar(select(func.max(column))) for column in (
+            OutboxMessage.sent_message_id, MessageLink.message_id, Ticket.staff_thread_id,
+            Ticket.staff_card_message_id)]
+    return max((n for n in found if n is not None), default=0)
+
+
 @dataclass
 class _Outcome:
     row: OutboxMessage
-    status: str  # sent, failed or retry
+    status: str  # sent, part (of a longer text), failed or retry
     message_id: int | None = None
     link_chat: str | None = None
     thread_id: int | None = None
@@ -372,3 +429,9 @@ class _Outcome:
     delay: float = 0.0
     backoff: bool = True  # grow the delay with each attempt
     unreachable: bool = False
+    parts_sent: int = 0  # with status "part": the parts delivered so far
+    kind: str = ""  # for the metrics: sent, part or the failure's kind (429, 403, …)
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            self.kind = self.status if self.status in ("sent", "part") else "error"

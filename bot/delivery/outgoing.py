@@ -43,6 +43,8 @@ class Outgoing:
     - topic: create / close / reopen the ticket's forum topic (`text` is the topic name)
     - photo / document: upload the file at `file_path`, with `text` as caption
     `in_ticket_thread` posts into the ticket's forum topic; `thread_id` into a given one.
+    A text longer than one message goes out in parts, one part per send: `parts_sent` counts
+    those already delivered (a retry sends only the rest).
     """
 
     kind: str = "text"
@@ -58,6 +60,7 @@ class Outgoing:
     topic_action: str | None = None
     file_path: str | None = None
     plain: bool = False
+    parts_sent: int = 0
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -19,10 +19,17 @@ ALIASES = {
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _RANGE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})\s*(?:\.\.|~|至|到)\s*(\d{4}-\d{1,2}-\d{1,2})$")
 MAX_DAYS = 3660
+# Dates outside these years are refused: nothing was recorded then, and near the ends of what
+# `datetime` holds, a day later or a time-zone shift overflows.
+FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
 class PeriodError(ValueError):
     """Not a period this module understands; `str(error)` is the offending text."""
+
+
+class PeriodOutOfRange(PeriodError):
+    """A real date, but outside FIRST_YEAR..LAST_YEAR."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class Period:
 
 
 def _days(first: date, last: date, tz: ZoneInfo, label: str) -> Period:
+    if not (FIRST_YEAR <= first.year and last.year <= LAST_YEAR):
+        raise PeriodOutOfRange(label)
     if last < first:
         raise PeriodError(label)
     if (last - first).days > MAX_DAYS:
@@ -50,6 +59,8 @@ def _days(first: date, last: date, tz: ZoneInfo, label: str) -> Period:
 
 
 def _month(year: int, month: int, tz: ZoneInfo) -> Period:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodOutOfRange(f"{year}-{month:02d}")
     first = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     return _days(first, following - timedelta(days=1), tz, f"{year}-{month:02d}")
@@ -80,6 +91,8 @@ def parse_period(text: str | None, tz: ZoneInfo, today: date, default: str = "mo
             return _days(first, last, tz, f"{first.isoformat()}..{last.isoformat()}")
         day = date.fromisoformat(_pad(raw))
         return _days(day, day, tz, day.isoformat())
+    except PeriodError:
+        raise
     except ValueError as exc:
         raise PeriodError(raw) from exc
 

@@ -80,11 +80,17 @@ class TelegramSettings(Section):
     pace_group_per_minute: int = Field(20, ge=1)
     pace_overall_per_s: int = Field(30, ge=1)
     replay_after_s: float = Field(30.0, gt=0)
+    max_update_attempts: int = Field(3, ge=1, le=100)
 
 
 class WebSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    # Slow and excess clients (bot/channels/web_guard.py): connections open at once, seconds
+    # for a request's head to arrive (and a kept-alive connection to stay idle), for its body.
+    max_connections: int = Field(200, ge=1, le=100_000)
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    body_timeout_s: float = Field(30.0, gt=0, le=600)
 
 
 class StaffSettings(Section):
@@ -166,6 +172,27 @@ class SlaSettings(Section):
     followup_days: int = Field(7, ge=0)  # 0 = no follow-up visits
 
 
+INDUSTRIES = ["制造业", "批发和零售业", "软件和信息技术服务业", "建筑业", "交通运输和物流",
+              "住宿和餐饮业", "科学研究和技术服务业", "租赁和商务服务业", "农林牧渔业",
+              "文化、体育和娱乐业", "居民服务和其他服务业", "其他"]
+
+
+class IntakeSettings(Section):
+    """The request intake: the industries an enterprise may pick (所属行业, optional)."""
+
+    industries: Listed[str] = INDUSTRIES
+
+    @field_validator("industries")
+    @classmethod
+    def _industries(cls, value: list[str]) -> list[str]:
+        names = [name.strip() for name in value]
+        if not all(names) or len(set(names)) != len(names):
+            raise ValueError("industries must be distinct, non-empty names")
+        if any(len(name) > 64 for name in names):
+            raise ValueError("an industry name has at most 64 characters")
+        return names
+
+
 class ReportsSettings(Section):
     """Statistics charts and ledger exports (/stats, /export) are written here."""
 
@@ -199,8 +226,16 @@ class BroadcastSettings(Section):
     progress_interval_s: float = Field(5.0, gt=0)  # between edits of the staff's progress message
 
 
+class RetentionSettings(Section):
+    """How long processed updates and sent outbox messages are kept."""
+
+    days: int = Field(30, ge=1, le=3650)
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The terminal chat logs here instead of between the lines of the conversation.
+    chat_file: str = "var/sme-assistant-chat.log"
 
 
 class Settings(Section):
@@ -212,9 +247,11 @@ class Settings(Section):
     web: WebSettings = WebSettings()
     calendar: CalendarSettings = CalendarSettings()
     sla: SlaSettings = SlaSettings()
+    intake: IntakeSettings = IntakeSettings()
     broadcast: BroadcastSettings = BroadcastSettings()
     reports: ReportsSettings = ReportsSettings()
     outcomes: OutcomesSettings = OutcomesSettings()
+    retention: RetentionSettings = RetentionSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

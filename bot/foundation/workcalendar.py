@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .i18n import t
 from .settings import CalendarSettings, parse_hours
 
 MAX_DAYS = 3660  # a target further than ten years of calendar away is a configuration error
+COVERAGE_DAYS = 30  # staff are warned when the holidays of the next this many days are unknown
 
 
 class WorkCalendar:
@@ -20,6 +22,22 @@ class WorkCalendar:
         self.hours = parse_hours(settings.hours)
         self.holidays = set(settings.holidays)
         self.makeup_workdays = set(settings.makeup_workdays)
+
+    def uncovered_years(self, today: date, days: int = COVERAGE_DAYS) -> list[int]:
+        """Years of the next `days` days without any configured public holiday: their holidays
+        and make-up working days are unknown, so those days count as ordinary days."""
+        known = {day.year for day in self.holidays | self.makeup_workdays}
+        last = today + timedelta(days=days)
+        return [year for year in range(today.year, last.year + 1) if year not in known]
+
+    def coverage_warning(self, today: date, lang: str) -> str | None:
+        """What staff are told when the calendar does not cover the next days, naming the
+        configuration keys to fill; None when it does."""
+        years = self.uncovered_years(today)
+        if not years:
+            return None
+        return t("calendar.not_covered", lang, days=COVERAGE_DAYS,
+                 years="、".join(map(str, years)))
 
     def is_workday(self, day: date) -> bool:
         if day in self.makeup_workdays:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.models import Contact, EnterpriseProfile, OutboxMessage, Subscription, utcnow
 
 from ..foundation.i18n import t
+from ..foundation.numbers import whole_number
 from ..delivery.outgoing import Button, Outgoing, esc
 from ..delivery.outbox import BULK
 from ..requests.ticket_rules import CATEGORIES
@@ -68,11 +69,12 @@ def picker(lang: str, selected: frozenset[str], edit_message_id: int | None = No
 def pressed(data: str) -> tuple[str, frozenset[str]] | None:
     """A picker button: ("toggle", new selection) or ("save", selection); None if stale."""
     parts = data.split(":")
-    if len(parts) < 3 or not all(p.isdigit() for p in parts[2:]):
+    numbers = [whole_number(p) for p in parts[2:]]
+    if len(parts) < 3 or None in numbers:
         return None
-    selected = _from_mask(int(parts[2]))
-    if parts[1] == "t" and len(parts) == 4 and int(parts[3]) < len(CATEGORIES):
-        return "toggle", selected ^ {CATEGORIES[int(parts[3])]}
+    selected = _from_mask(numbers[0])
+    if parts[1] == "t" and len(parts) == 4 and numbers[1] < len(CATEGORIES):
+        return "toggle", selected ^ {CATEGORIES[numbers[1]]}
     if parts[1] == "all" and len(parts) == 3:
         every = selected >= frozenset(CATEGORIES)
         return "toggle", frozenset() if every else frozenset(CATEGORIES)
@@ -86,9 +88,10 @@ def typed_choice(text: str) -> frozenset[str] | None:
     words = [w for w in re.split(r"[\s,，、]+", text.strip()) if w]
     if words and all(w.lower() in ("全部", "all") for w in words):
         return frozenset(CATEGORIES)
-    if not words or not all(w.isdigit() and 1 <= int(w) <= len(CATEGORIES) for w in words):
+    numbers = [whole_number(w, len(CATEGORIES)) for w in words]
+    if not words or not all(numbers):  # None or 0
         return None
-    return frozenset(CATEGORIES[int(w) - 1] for w in words)
+    return frozenset(CATEGORIES[n - 1] for n in numbers)
 
 
 def question(field: str, lang: str) -> str:

@@ -58,7 +58,13 @@ def _save(figure: Figure, path: Path) -> Path:
 
 
 def _trend(stats: Stats, path: Path, lang: str) -> tuple[Path, str]:
-    """Requests filed per week (or month) as bars, their resolution rate as a line."""
+    figure, title = trend_figure(stats, lang)
+    return _save(figure, path), title
+
+
+def trend_figure(stats: Stats, lang: str) -> tuple[Figure, str]:
+    """Requests filed per week (or month) as bars, their resolution rate as a line; the
+    legend sits above the plot, where it cannot cover a bar or a point of the line."""
     figure = _figure()
     axes = figure.add_subplot()
     labels = [b.label for b in stats.buckets]
@@ -83,8 +89,8 @@ def _trend(stats: Stats, path: Path, lang: str) -> tuple[Path, str]:
     title = t(key, lang, period=stats.period.label)
     axes.set_title(title)
     handles = axes.get_legend_handles_labels()[0] + rate.get_legend_handles_labels()[0]
-    axes.legend(handles=handles, loc="upper left", frameon=False)
-    return _save(figure, path), title
+    figure.legend(handles=handles, loc="outside upper right", ncols=len(handles), frameon=False)
+    return figure, title
 
 
 def _categories(stats: Stats, path: Path, lang: str) -> tuple[Path, str]:

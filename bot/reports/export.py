@@ -15,6 +15,24 @@ from .stats import collect
 FORMATS = tuple(WRITERS)
 
 
+class FormatMismatch(ValueError):
+    """`--format` names one format and the output file's suffix another."""
+
+    def __init__(self, requested: str, suffix: str) -> None:
+        super().__init__(f"{requested} into *{suffix}")
+        self.requested, self.suffix = requested, suffix
+
+
+def output_format(requested: str | None, output: str | None) -> str:
+    """The format to write: the one asked for, else the output file's suffix, else xlsx. A
+    file named for one format is never written in the other."""
+    suffix = Path(output).suffix.lower() if output else ""
+    implied = suffix[1:] if suffix[1:] in FORMATS else None
+    if requested and implied and requested != implied:
+        raise FormatMismatch(requested, suffix)
+    return requested or implied or "xlsx"
+
+
 def file_name(period: Period, fmt: str) -> str:
     return f"ledger-{period.label.replace('..', '_')}.{fmt}"
 

@@ -37,6 +37,8 @@ class LedgerRow:
     filed: datetime
     company: str
     credit_code: str
+    contact_name: str
+    phone: str
     industry: str
     category: str
     description: str
@@ -64,13 +66,14 @@ def _hours(calendar: WorkCalendar, rows: Sequence, position: int) -> list[float 
 
 def _row(raw, first_h: float | None, finish_h: float | None, calendar: WorkCalendar,
          lang: str) -> LedgerRow:
-    (number, filed, company, credit_code, industry, category, description, status, handler,
-     first_response, finished, rating, department, followup) = raw
+    (number, filed, company, credit_code, contact_name, phone, industry, category, description,
+     status, handler, first_response, finished, rating, department, followup) = raw
     local = lambda value: aware(value).astimezone(calendar.tz) if value else None  # noqa: E731
     text = lambda value: CONTROL.sub("", value or "")  # noqa: E731
     return LedgerRow(
         number=number, filed=local(filed), company=text(company),
-        credit_code=text(credit_code), industry=text(industry),
+        credit_code=text(credit_code), contact_name=text(contact_name), phone=text(phone),
+        industry=text(industry),
         category=category_label(category, lang), description=text(description),
         status=status_label(status, lang), handler=text(handler),
         first_response=local(first_response), first_response_h=first_h,
@@ -87,7 +90,8 @@ async def ledger_rows(sessions: async_sessionmaker, period: Period, calendar: Wo
     holds a connection or a transaction while the spreadsheet is being written."""
     query = (
         select(Ticket.id, Ticket.created_at, EnterpriseProfile.company_name,
-               EnterpriseProfile.credit_code, EnterpriseProfile.industry, Ticket.category,
+               EnterpriseProfile.credit_code, EnterpriseProfile.contact_name,
+               EnterpriseProfile.phone, EnterpriseProfile.industry, Ticket.category,
                Ticket.description, Ticket.status, Ticket.assignee_name,
                Ticket.first_response_at, FINISHED_AT, Ticket.rating, Ticket.department,
                Ticket.followup_result)
@@ -111,6 +115,6 @@ async def ledger_rows(sessions: async_sessionmaker, period: Period, calendar: Wo
             rows = (await session.execute(query.where(Ticket.id > last))).all()
         if not rows:
             return
-        first, finish = _hours(calendar, rows, 9), _hours(calendar, rows, 10)
+        first, finish = _hours(calendar, rows, 11), _hours(calendar, rows, 12)
         yield [_row(raw, f, r, calendar, lang) for raw, f, r in zip(rows, first, finish)]
         last = rows[-1][0]

@@ -19,7 +19,8 @@ from .ledger import LedgerRow
 from .stats import Stats
 
 COLUMNS = [f.name for f in fields(LedgerRow)]
-WIDTHS = {"number": 8, "filed": 17, "company": 28, "credit_code": 22, "industry": 12,
+WIDTHS = {"number": 8, "filed": 17, "company": 28, "credit_code": 22, "contact_name": 10,
+          "phone": 15, "industry": 12,
           "category": 12, "description": 50, "status": 10, "handler": 12,
           "first_response": 17, "first_response_h": 13, "finished": 17, "resolution_h": 13,
           "rating": 8, "department": 18, "followup": 10}

@@ -35,6 +35,7 @@ class ProfileInput:
     credit_code: str
     contact_name: str
     phone: str
+    industry: str | None = None  # 所属行业, optional
 
 
 class ContactRepository:
@@ -49,6 +50,12 @@ class ContactRepository:
         share one transaction: storage/batching.py)."""
         return await self._ensures.run(Identity(channel, external_id, chat_id, display_name,
                                                 language, source))
+
+    async def find(self, channel: str, external_id: str) -> Contact | None:
+        """The contact of this channel identity, if they ever wrote to the bot privately."""
+        async with self.sessions() as session:
+            found = await _load(session, {(channel, external_id)})
+        return found.get((channel, external_id))
 
     async def get(self, contact_id: int) -> Contact | None:
         async with self.sessions() as session:
@@ -81,6 +88,8 @@ class ContactRepository:
             profile.credit_code = data.credit_code
             profile.contact_name = data.contact_name
             profile.phone = data.phone
+            if data.industry is not None:  # skipped: keep one given earlier (/subscribe)
+                profile.industry = data.industry
             profile.consent_at = utcnow()
             profile.updated_at = utcnow()
             contact = await session.get(Contact, contact_id)
@@ -88,6 +97,16 @@ class ContactRepository:
                 await link_contact(session, contact, EnterpriseInput(
                     data.credit_code, name=data.company_name, contact_name=data.contact_name,
                     phone=data.phone))
+
+    async def update_profile(self, contact_id: int, field: str, value: str | None) -> bool:
+        """Change one field of a saved profile (already validated); False without one."""
+        async with self.sessions.begin() as session:
+            profile = await session.get(EnterpriseProfile, contact_id)
+            if profile is None:
+                return False
+            setattr(profile, field, value)
+            profile.updated_at = utcnow()
+            return True
 
 
 async def ensure_contacts(session: AsyncSession, people: list[Identity]) -> list[Contact]:

@@ -14,8 +14,9 @@ STAFF_LANG = "zh-CN"
 FOLLOWUP_ANSWERS = {"yes": True, "no": False}  # in callback data and `/followup N yes|no`
 
 
-def local(value: datetime, tz: tzinfo) -> str:
-    return aware(value).astimezone(tz).strftime("%m-%d %H:%M")
+def local(value: datetime, tz: tzinfo, form: str = "%m-%d %H:%M") -> str:
+    """A stored (UTC) instant as a person reads it: in the working calendar's zone."""
+    return aware(value).astimezone(tz).strftime(form)
 
 
 def duration(seconds: float, lang: str) -> str:

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from storage.models import Contact, EnterpriseProfile, Ticket
 
-from ..foundation.i18n import t
+from ..foundation.i18n import SUPPORTED, keys, t
 from ..delivery.outgoing import Button, Outgoing, esc
-from .sla_views import card_lines
+from .sla_views import card_lines, local
 from .staff_directory import Actor
-from .ticket_rules import OPEN
+from .ticket_rules import OPEN, PRIORITIES
 
 STAFF_LANG = "zh-CN"
 
@@ -26,9 +26,42 @@ def status_label(status: str, lang: str) -> str:
     return t(f"status.{status}", lang)
 
 
+def one_line(text: str | None, width: int) -> str:
+    """A description on one row of a list: its lines joined by spaces, cut at `width`
+    characters with an ellipsis."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+def action_label(action: str, lang: str) -> str:
+    """What a ticket event did, as staff read it (an unknown action as recorded)."""
+    key = f"event_action.{action}"
+    return t(key, lang) if key in keys("zh-CN") else action
+
+
+def priority_of(word: str) -> str | None:
+    """The priority staff name: its key (`urgent`) or its label in any language (`紧急`)."""
+    word = word.strip().lower()
+    for level in PRIORITIES:
+        if word == level or any(word == t(f"priority.{level}", lang).lower()
+                                for lang in SUPPORTED):
+            return level
+    return None
+
+
+def priority_choices(lang: str) -> str:
+    return " / ".join(f"{t(f'priority.{level}', lang)}（{level}）" for level in PRIORITIES)
+
+
 class TicketViews:
     def __init__(self, tz: tzinfo = ZoneInfo("Asia/Shanghai")) -> None:
         self.tz = tz  # the working calendar's, for the due times on the card
+
+    def my_ticket_line(self, ticket: Ticket, lang: str) -> str:
+        """One of an enterprise's requests in /mytickets, dated in the calendar's zone."""
+        return t("tg.ticket_line", lang, id=ticket.id,
+                 category=category_label(ticket.category, lang),
+                 status=status_label(ticket.status, lang),
+                 date=local(ticket.created_at, self.tz, "%Y-%m-%d"),
+                 text=esc(one_line(ticket.description, 40)))
 
     def topic(self, ticket: Ticket, profile: EnterpriseProfile | None, contact: Contact
               ) -> Outgoing:
@@ -60,8 +93,6 @@ class TicketViews:
         if contact.unreachable_at is not None:
             lines.append(t("card.unreachable", lang))
         lines.append(t("card.description", lang, text=esc(ticket.description[:1500])))
-        if ticket.context:
-            lines.append(t("card.context", lang))
         if ticket.rating:
             lines.append(t("card.rating", lang, stars="★" * ticket.rating))
         lines.extend(card_lines(ticket, self.tz))
@@ -135,6 +166,19 @@ class TicketViews:
 
     def reopened(self, ticket: Ticket, contact: Contact) -> Outgoing:
         return Outgoing(text=t("ticket.reopened", contact.language, id=ticket.id))
+
+    def handed_over(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        lang = contact.language
+        return Outgoing(text=t("ticket.handed_over", lang, id=ticket.id),
+                        buttons=[[Button(t("button.end_human", lang), "human:end")]])
+
+    def back_to_assistant(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        return Outgoing(text=t("ticket.back_to_assistant", contact.language, id=ticket.id))
+
+    def finished_offer(self, ticket: Ticket, contact: Contact) -> Outgoing:
+        lang = contact.language
+        return Outgoing(text=t("ticket.finished_offer", lang, id=ticket.id),
+                        buttons=[[Button(t("button.reopen", lang), f"reopen:{ticket.id}")]])
 
     def transferred(self, ticket: Ticket, contact: Contact) -> Outgoing:
         return Outgoing(text=t("ticket.transferred", contact.language, id=ticket.id,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.batching import GroupCommit
@@ -18,11 +18,12 @@ from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent, Tick
 
 from ..delivery.outgoing import STAFF_CHAT, Outgoing
 from ..delivery.outbox import enqueue
+from .queue_filter import QueueFilter
 from .sla import SlaPolicy
 from .sla_views import followup_reply, followup_staff
 from .staff_directory import Actor, Role, StaffDirectory
 from .ticket_rules import OPEN, PRIORITIES, Outcome, Status
-from .ticket_views import TicketViews
+from .ticket_views import TicketViews, priority_choices, priority_of
 
 
 # The permission each recorded action needs.
@@ -109,6 +110,22 @@ class TicketService:
                    purpose: str) -> None:
         enqueue(session, STAFF_CHAT, message, purpose, ticket.id)
 
+    def _hand_to_person(self, session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
+        """From now on the enterprise's messages go to staff on this request: they are told
+        when that changes (a reply, a reopened request), never left to find out."""
+        if contact.human_ticket_id != ticket.id:
+            contact.human_ticket_id = ticket.id
+            self._to_enterprise(session, contact, self.views.handed_over(ticket, contact),
+                                "notify", ticket)
+
+    def _back_to_assistant(self, session: AsyncSession, ticket: Ticket, contact: Contact,
+                           message: Outgoing) -> None:
+        """The conversation with staff on this request is over: the assistant answers again,
+        and `message` says so."""
+        if contact.human_ticket_id == ticket.id:
+            contact.human_ticket_id = None
+            self._to_enterprise(session, contact, message, "notify", ticket)
+
     # ---- enterprise side -----------------------------------------------------------------
 
     async def create(self, contact_id: int, category: str, description: str,
@@ -184,7 +201,8 @@ class TicketService:
                 return Outcome(False, "not_in_human_mode")
             ticket, _, profile = loaded
             if ticket.status not in OPEN:
-                contact.human_ticket_id = None
+                self._back_to_assistant(session, ticket, contact,
+                                        self.views.finished_offer(ticket, contact))
                 return Outcome(False, "ticket_finished", ticket, {"id": ticket.id})
             session.add(TicketMessage(ticket_id=ticket.id, direction="in", kind=content.kind,
                                       text=content.text, file_id=content.file_id,
@@ -342,7 +360,6 @@ class TicketService:
             ticket.status = Status.WAITING
             ticket.updated_at = now
             ticket.first_response_at = ticket.first_response_at or now
-            contact.human_ticket_id = ticket.id
             session.add(TicketMessage(ticket_id=ticket.id, direction="out", kind=content.kind,
                                       text=content.text, file_id=content.file_id,
                                       chat_id=content.chat_id, message_id=content.message_id,
@@ -350,6 +367,7 @@ class TicketService:
             self._event(session, ticket, actor, "replied", before)
             self._to_enterprise(session, contact, self.views.relay_out(ticket, contact, content),
                                 "relay", ticket)
+            self._hand_to_person(session, ticket, contact)
             if before != ticket.status:
                 self._refresh_card(session, ticket, contact, profile)
         self.notify()
@@ -412,6 +430,8 @@ class TicketService:
             ticket.followup_answered_at = None
             self._to_enterprise(session, contact, self.views.resolved(ticket, contact),
                                 "rating", ticket)
+            self._back_to_assistant(session, ticket, contact,
+                                    self.views.back_to_assistant(ticket, contact))
 
         return await self._change(ticket_id, actor, "resolved", OPEN, apply)
 
@@ -435,9 +455,9 @@ class TicketService:
         ticket.rating = None
         ticket.followup_due_at = None
         self.sla.restart_resolution(ticket, self.clock())
-        contact.human_ticket_id = ticket.id
         self._to_thread(session, ticket, to_staff, "notify")
         self._to_enterprise(session, contact, to_enterprise, "notify", ticket)
+        self._hand_to_person(session, ticket, contact)
         self._to_thread(session, ticket, Outgoing(kind="topic", topic_action="reopen",
                                                   in_ticket_thread=True), "topic")
 
@@ -480,8 +500,8 @@ class TicketService:
         def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
             ticket.status = Status.CLOSED
             ticket.closed_at = self.clock()
-            if contact.human_ticket_id == ticket.id:
-                contact.human_ticket_id = None
+            self._back_to_assistant(session, ticket, contact,
+                                    self.views.back_to_assistant(ticket, contact))
             self._to_thread(session, ticket, Outgoing(kind="topic", topic_action="close",
                                                       in_ticket_thread=True), "topic")
 
@@ -499,9 +519,11 @@ class TicketService:
             return Outcome(False, "usage_transfer")
         return await self._change(ticket_id, actor, "transferred", OPEN, apply)
 
-    async def set_priority(self, ticket_id: int, actor: Actor, level: str) -> Outcome:
-        if level not in PRIORITIES:
-            return Outcome(False, "bad_priority", params={"levels": " / ".join(PRIORITIES)})
+    async def set_priority(self, ticket_id: int, actor: Actor, word: str) -> Outcome:
+        """`word` is a priority's key or its label as the cards show it (紧急, urgent …)."""
+        level = priority_of(word)
+        if level is None:
+            return Outcome(False, "bad_priority", params={"levels": priority_choices("zh-CN")})
 
         def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
             ticket.priority = level
@@ -522,17 +544,41 @@ class TicketService:
                 TicketMessage.ticket_id == ticket_id).order_by(TicketMessage.id)))
             return (*loaded, events, messages)
 
-    async def queue(self, limit: int = 20) -> list[Ticket]:
-        """Open tickets, the unassigned and most urgent first. The order is found on the
-        covering index `ix_tickets_queue` alone (tens of thousands of open tickets are sorted
-        without reading them); only the chosen rows are then read in full."""
+    async def queue(self, limit: int = 20, only: QueueFilter = QueueFilter()) -> list[Ticket]:
+        """Open tickets (or those `only` describes), the unassigned and most urgent first. The
+        order of the open ones is found on the covering index `ix_tickets_queue` alone (tens of
+        thousands of open tickets are sorted without reading them); only the chosen rows are
+        then read in full."""
         urgency = case({p: i for i, p in enumerate(reversed(PRIORITIES))}, value=Ticket.priority,
                        else_=len(PRIORITIES))
         order = (Ticket.assignee_id.is_not(None), urgency, Ticket.id)
-        chosen = select(Ticket.id).where(Ticket.status.in_(OPEN)).order_by(*order).limit(limit)
+        chosen = select(Ticket.id).where(Ticket.status.in_(only.statuses))
+        if only.category:
+            chosen = chosen.where(Ticket.category == only.category)
+        if only.unassigned:
+            chosen = chosen.where(Ticket.assignee_id.is_(None))
+        if only.assignee:
+            chosen = chosen.where(or_(Ticket.assignee_id == only.assignee,
+                                      Ticket.assignee_name == only.assignee))
+        if only.start is not None:
+            chosen = chosen.where(Ticket.created_at >= only.start, Ticket.created_at < only.end)
+        chosen = chosen.order_by(*order).limit(limit)
         async with self.sessions() as session:
             return list(await session.scalars(
                 select(Ticket).where(Ticket.id.in_(chosen)).order_by(*order)))
+
+    async def find(self, words: str, limit: int = 20) -> list[tuple[Ticket, EnterpriseProfile]]:
+        """An enterprise's requests, newest first: by a part of its company name or by its
+        unified social credit code."""
+        code = words.strip().upper()
+        async with self.sessions() as session:
+            return list((await session.execute(
+                select(Ticket, EnterpriseProfile).join(
+                    EnterpriseProfile, EnterpriseProfile.contact_id == Ticket.contact_id)
+                .where(or_(EnterpriseProfile.company_name.contains(words.strip(),
+                                                                   autoescape=True),
+                           EnterpriseProfile.credit_code == code))
+                .order_by(Ticket.id.desc()).limit(limit))).tuples())
 
     async def mine(self, actor: Actor, limit: int = 20) -> list[Ticket]:
         async with self.sessions() as session:

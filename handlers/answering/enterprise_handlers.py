@@ -9,12 +9,14 @@ from telegram.ext import (
 )
 
 from bot.answering import answer_views
-from bot.answering.reply_messages import reply_messages
+from bot.answering.reply_messages import entry_message, reply_messages
 from bot.app.handoff import hand_off
+from bot.app.question_forwarding import forward_question
+from bot.requests.profiles import profile_reply
 from bot.foundation.i18n import SUPPORTED, t
+from bot.foundation.numbers import whole_number
 from bot.delivery.outgoing import Button, Outgoing, esc
 from bot.requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
-from bot.requests.ticket_views import category_label, status_label
 from bot.requests.ticket_rules import MAX_FILE_BYTES
 from bot.requests.tickets import Content
 
@@ -27,6 +29,9 @@ PRIVATE = filters.ChatType.PRIVATE
 PAGE = 8
 MENU = {"zh-CN": [["📚 按主题浏览", "📝 提交需求"], ["📋 我的需求", "🙋 转人工"]],
         "en": [["📚 Topics", "📝 New request"], ["📋 My requests", "🙋 Talk to staff"]]}
+
+
+MENU_LABELS = filters.Text([label for rows in MENU.values() for row in rows for label in row])
 
 
 def menu_action(text: str) -> str | None:
@@ -97,10 +102,10 @@ async def topics_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     _, category, page = (decode_callback(query.data) + ["", "", ""])[:3]
-    index = int(category) if category.isdigit() else None
+    index = whole_number(category)
     await query.answer()
     await send(context, contact.chat_id, topics_page(context, contact.language, index,
-                                                     int(page) if page.isdigit() else 0))
+                                                     whole_number(page) or 0))
 
 
 async def question(update: Update, context: AppContext) -> None:
@@ -121,12 +126,7 @@ async def question(update: Update, context: AppContext) -> None:
         outcome = await context.services.tickets.enterprise_message(
             contact.id, Content("text", text, None, str(message.chat_id), message.message_id))
         if outcome.ok:
-            return
-        if outcome.reason == "ticket_finished":
-            await send(context, contact.chat_id, Outgoing(
-                text=t("ticket.finished_offer", contact.language, id=outcome.ticket.id),
-                buttons=[[Button(t("button.reopen", contact.language),
-                                 f"reopen:{outcome.ticket.id}")]]))
+            return  # a finished request: the core told the enterprise, the assistant answers
     await answer_question(context, contact, text)
 
 
@@ -158,27 +158,41 @@ async def entry_button(update: Update, context: AppContext) -> None:
         await query.answer(t("tg.entry_gone", contact.language), show_alert=True)
         return
     await query.answer()
-    follow = context.services.assistant.follow_ups(entry)
-    await send(context, contact.chat_id, answer_views.answer(entry, contact.language, None,
-                                                             follow))
+    await send(context, contact.chat_id, entry_message(context.services.assistant, entry,
+                                                       contact.language, None))
 
 
 async def feedback_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    ok = len(parts) == 3 and parts[1].isdigit() and await context.services.questions.feedback(
-        int(parts[1]), contact.external_id, contact.id, parts[2] == "1")
+    question_id = whole_number(parts[1]) if len(parts) == 3 else None
+    ok = question_id is not None and await context.services.questions.feedback(
+        question_id, contact.external_id, contact.id, parts[2] == "1")
     await query.answer(t("tg.feedback_thanks" if ok else "tg.stale_button", contact.language))
     if ok and parts[2] == "0":
-        await send(context, contact.chat_id, answer_views.no_answer(contact.language))
+        await send(context, contact.chat_id, answer_views.no_answer(contact.language,
+                                                                    int(parts[1])))
 
 
 async def none_of_these(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     await query.answer()
-    await send(context, contact.chat_id, answer_views.no_answer(contact.language))
+    parts = decode_callback(query.data)
+    question_id = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    await send(context, contact.chat_id, answer_views.no_answer(contact.language,
+                                                                question_id or None))
+
+
+async def forward_button(update: Update, context: AppContext) -> None:
+    """"Pass to staff": the unanswered question becomes a request, its text filled in."""
+    query = update.callback_query
+    contact = await contact_of(update, context)
+    parts = decode_callback(query.data)
+    ticket = (await forward_question(context.services, contact, int(parts[1]))
+              if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) < 12 else None)
+    await query.answer(None if ticket else t("tg.stale_button", contact.language))
 
 
 async def human(update: Update, context: AppContext) -> None:
@@ -201,14 +215,59 @@ async def end_human(update: Update, context: AppContext) -> None:
                                                              contact.language)))
 
 
+async def end_human_command(update: Update, context: AppContext) -> None:
+    """`/end`: back to the assistant (the button under staff replies does the same)."""
+    contact = await contact_of(update, context)
+    ended = await context.services.tickets.end_human_mode(contact.id)
+    await send(context, contact.chat_id, Outgoing(text=t(
+        "tg.human_ended_long" if ended else "refuse.not_in_human_mode", contact.language)))
+
+
+def _command(update: Update) -> str:
+    return esc((update.effective_message.text or "").split()[0].split("@")[0])
+
+
+async def nothing_open(update: Update, context: AppContext) -> None:
+    """/cancel or /skip when no dialog takes it."""
+    contact = await contact_of(update, context)
+    await send(context, contact.chat_id, Outgoing(text=t("tg.nothing_open", contact.language,
+                                                         command=_command(update))))
+
+
+async def unknown_command(update: Update, context: AppContext) -> None:
+    contact = await contact_of(update, context)
+    await send(context, contact.chat_id, Outgoing(text=t("tg.unknown_command", contact.language,
+                                                         command=_command(update))))
+
+
+# What a dialog takes itself (it needs no reminder after them), by the user_data key it keeps.
+DIALOGS = {"intake": ("intake.unexpected", {"/new", "/cancel"}),
+           "subscribe_pending": ("broadcast.sub.waiting", {"/skip", "/cancel"})}
+
+
+async def dialog_reminder(update: Update, context: AppContext) -> None:
+    """Group 1, after a command or a menu button in a private chat has run: a dialog still
+    open (`/new`, the subscription questions) waits for its answer, and says so."""
+    text = update.effective_message.text or ""
+    action = menu_action(text)
+    name = f"/{action}" if action else text.split()[0].split("@")[0].lower()
+    for key, (reminder, own) in DIALOGS.items():
+        if context.user_data.get(key) and name not in own:
+            contact = await contact_of(update, context)
+            await send(context, contact.chat_id, Outgoing(text=t(reminder, contact.language)))
+            return
+
+
 async def rate_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+    ticket_id, stars = (whole_number(parts[1]), whole_number(parts[2])) if len(parts) == 3 \
+        else (None, None)
+    if ticket_id is None or stars is None:
         await query.answer(t("tg.stale_button", contact.language))
         return
-    outcome = await context.services.tickets.rate(contact.id, int(parts[1]), int(parts[2]))
+    outcome = await context.services.tickets.rate(contact.id, ticket_id, stars)
     await query.answer(t("tg.rated" if outcome.ok else f"refuse.{outcome.reason}",
                          contact.language, **outcome.params))
 
@@ -217,10 +276,11 @@ async def reopen_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    if len(parts) != 2 or not parts[1].isdigit():
+    ticket_id = whole_number(parts[1]) if len(parts) == 2 else None
+    if ticket_id is None:
         await query.answer(t("tg.stale_button", contact.language))
         return
-    outcome = await context.services.tickets.reopen_by_enterprise(contact.id, int(parts[1]))
+    outcome = await context.services.tickets.reopen_by_enterprise(contact.id, ticket_id)
     await query.answer(t("tg.reopened" if outcome.ok else f"refuse.{outcome.reason}",
                          contact.language, **outcome.params))
 
@@ -230,10 +290,11 @@ async def followup_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in FOLLOWUP_ANSWERS:
+    ticket_id = whole_number(parts[1]) if len(parts) == 3 else None
+    if ticket_id is None or parts[2] not in FOLLOWUP_ANSWERS:
         await query.answer(t("tg.stale_button", contact.language))
         return
-    outcome = await context.services.tickets.answer_followup(contact.id, int(parts[1]),
+    outcome = await context.services.tickets.answer_followup(contact.id, ticket_id,
                                                              FOLLOWUP_ANSWERS[parts[2]])
     await query.answer(followup_outcome(outcome, contact.language), show_alert=not outcome.ok)
 
@@ -245,11 +306,19 @@ async def my_tickets(update: Update, context: AppContext) -> None:
     if not tickets:
         await send(context, contact.chat_id, Outgoing(text=t("tg.no_tickets", lang)))
         return
-    lines = [t("tg.ticket_line", lang, id=tk.id, category=category_label(tk.category, lang),
-               status=status_label(tk.status, lang), date=tk.created_at.strftime("%Y-%m-%d"),
-               text=esc(tk.description[:40])) for tk in tickets]
+    views = context.services.tickets.views
+    lines = [views.my_ticket_line(tk, lang) for tk in tickets]
     await send(context, contact.chat_id, Outgoing(text=t("tg.my_tickets", lang) + "\n" +
                                                   "\n".join(lines)))
+
+
+async def profile_command(update: Update, context: AppContext) -> None:
+    """`/profile [项目 新内容]`: the enterprise's saved profile, viewed or edited."""
+    contact = await contact_of(update, context)
+    services = context.services
+    text = await profile_reply(services.contacts, contact.id, " ".join(context.args or []),
+                               services.settings.intake.industries, contact.language)
+    await send(context, contact.chat_id, Outgoing(text=text))
 
 
 async def media_in_human_mode(update: Update, context: AppContext) -> None:
@@ -294,7 +363,10 @@ def handlers() -> list:
         CommandHandler("lang", lang_command, filters=PRIVATE),
         CommandHandler("topics", topics, filters=PRIVATE),
         CommandHandler("mytickets", my_tickets, filters=PRIVATE),
+        CommandHandler("profile", profile_command, filters=PRIVATE),
         CommandHandler("human", human, filters=PRIVATE),
+        CommandHandler("end", end_human_command, filters=PRIVATE),
+        CommandHandler(["cancel", "skip"], nothing_open, filters=PRIVATE),
         CommandHandler("deleteme", delete_me, filters=PRIVATE),
         CallbackQueryHandler(delete_me_button, pattern=r"^erase:"),
         ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER, chat_id=None),
@@ -302,6 +374,7 @@ def handlers() -> list:
         CallbackQueryHandler(entry_button, pattern=r"^kb:"),
         CallbackQueryHandler(feedback_button, pattern=r"^fb:"),
         CallbackQueryHandler(none_of_these, pattern=r"^none:"),
+        CallbackQueryHandler(forward_button, pattern=r"^fwd:"),
         CallbackQueryHandler(human, pattern=r"^human$"),
         CallbackQueryHandler(end_human, pattern=r"^human:end$"),
         CallbackQueryHandler(rate_button, pattern=r"^rate:"),
@@ -310,14 +383,9 @@ def handlers() -> list:
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
                        question),
         MessageHandler(PRIVATE & media & filters.UpdateType.MESSAGE, media_in_human_mode),
+        MessageHandler(PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command),
         MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND, unsupported),
     ]
-
-
-async def edited(update: Update, context: AppContext) -> None:
-    """Edits are not re-processed (the first version was already answered or relayed)."""
-    contact = await contact_of(update, context)
-    await send(context, contact.chat_id, Outgoing(text=t("tg.edited", contact.language)))
 
 
 async def delete_me(update: Update, context: AppContext) -> None:
@@ -342,6 +410,7 @@ async def delete_me_button(update: Update, context: AppContext) -> None:
         return
     erased = await erase_contact(context.services.sessions, contact.id)
     context.user_data.clear()
+    context.chat_data.clear()
     log.info("personal data erased for contact %s", contact.id)
     await send(context, contact.chat_id, Outgoing(text=t(
         "tg.deleteme_done", lang, profile=t("tg.profile_erased" if erased.profile else "tg.profile_none", lang),

@@ -29,6 +29,16 @@ def markup(message: Outgoing):
     return None
 
 
+def _kind(exc: Exception) -> str:
+    """A temporary failure for the metrics: timeout, network (no answer: the connection
+    failed) or 5xx (PTB raises NetworkError for Telegram's server errors too)."""
+    if isinstance(exc, TimedOut):
+        return "timeout"
+    if isinstance(exc, NetworkError) and not str(exc.message).startswith("httpx"):
+        return "5xx"
+    return "network"
+
+
 def _seconds(value) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
@@ -72,8 +82,8 @@ class TelegramTransport:
     @staticmethod
     def _retry(exc: Exception) -> RetryLater:
         if isinstance(exc, RetryAfter):
-            return RetryLater(_seconds(exc.retry_after), f"flood control: {exc.message}")
-        return RetryLater(1.0, f"{type(exc).__name__}: {exc}")
+            return RetryLater(_seconds(exc.retry_after), f"flood control: {exc.message}", "429")
+        return RetryLater(1.0, f"{type(exc).__name__}: {exc}", _kind(exc))
 
     async def _send(self, chat_id: int, message: Outgoing, thread_id: int | None,
                     edit_message_id: int | None) -> Delivered:
@@ -109,14 +119,17 @@ class TelegramTransport:
             return Delivered(getattr(result, "message_id", edit_message_id))
         parts = split_html(text) if parse_mode else [text[i:i + 4096]
                                                      for i in range(0, len(text), 4096)]
-        sent = None
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            params = {"chat_id": chat_id, "text": part, "parse_mode": parse_mode,
-                      "reply_markup": markup(message) if last else None,
-                      "message_thread_id": thread_id}
-            # The raw API call: the bot only needs the message id, and building a full
-            # Message object for every reply was a measurable share of the sender's time.
-            sent = await self.bot.do_api_request(
-                "sendMessage", api_kwargs={k: v for k, v in params.items() if v is not None})
-        return Delivered(sent["message_id"] if sent else None)
+        if not parts:
+            return Delivered(None)
+        # One part per send: the sender records each part's delivery and paces each as a
+        # message, so a retry sends only what is missing.
+        index = min(message.parts_sent, len(parts) - 1)
+        last = index == len(parts) - 1
+        params = {"chat_id": chat_id, "text": parts[index], "parse_mode": parse_mode,
+                  "reply_markup": markup(message) if last else None,
+                  "message_thread_id": thread_id}
+        # The raw API call: the bot only needs the message id, and building a full
+        # Message object for every reply was a measurable share of the sender's time.
+        sent = await self.bot.do_api_request(
+            "sendMessage", api_kwargs={k: v for k, v in params.items() if v is not None})
+        return Delivered(sent["message_id"], more=not last)

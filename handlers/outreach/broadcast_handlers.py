@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.foundation.i18n import t
+from bot.foundation.numbers import whole_number
 from bot.delivery.outgoing import plain_text
 from bot.app.staff_commands import run_command
 
@@ -23,7 +24,7 @@ async def button(update: Update, context: AppContext) -> None:
     if await refuse_outsider(update, context, actor, query.data):
         return
     parts = decode_callback(query.data)
-    if len(parts) != 3 or parts[1] not in ("send", "cancel") or not parts[2].isdigit():
+    if len(parts) != 3 or parts[1] not in ("send", "cancel") or whole_number(parts[2]) is None:
         await query.answer(t("tg.stale_button", LANG))
         return
     result = await run_command(context.services, actor, f"broadcast_{parts[1]}", [parts[2]])

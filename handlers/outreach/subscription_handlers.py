@@ -12,6 +12,7 @@ from bot.foundation.i18n import t
 from bot.delivery.outgoing import Button, Outgoing
 from bot.outreach.subscriptions import SKIP, Subscriptions, picker, pressed, question
 
+from ..answering.enterprise_handlers import MENU_LABELS
 from ..telegram_context import AppContext, contact_of
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -109,7 +110,8 @@ def handlers() -> list:
     asking = ConversationHandler(
         name="subscribe_profile", persistent=True, allow_reentry=True,
         entry_points=[CallbackQueryHandler(begin_profile, pattern=r"^sub:profile$")],
-        states={ASKING: [MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, answer),
+        states={ASKING: [MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND
+                                        & ~MENU_LABELS, answer),
                          CommandHandler("skip", answer, filters=PRIVATE)]},
         fallbacks=[CommandHandler("cancel", stop_asking, filters=PRIVATE)])
     return [

@@ -1,7 +1,8 @@
 """`/new`: the guided intake of an enterprise request (a persistent conversation).
 
 category → description (text, photos, files; an album is one request) → enterprise profile if
-unknown (company, credit code, contact name, phone) → consent → confirmation → ticket.
+unknown (company, credit code, contact name, phone, industry from the configured list or
+skipped) → consent → confirmation → ticket.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from telegram.ext import (
 )
 
 from bot.requests.contacts import ProfileInput
+from bot.requests.profiles import industry_choice
 from bot.foundation.i18n import t
 from bot.delivery.outgoing import Button, Outgoing, esc
 from bot.requests.ticket_views import category_label
@@ -22,10 +24,10 @@ from bot.requests.validators import (
 )
 
 from ..telegram_context import AppContext, contact_of
-from ..answering.enterprise_handlers import MENU
+from ..answering.enterprise_handlers import MENU, MENU_LABELS
 
 (CATEGORY, DESCRIPTION, COMPANY, CREDIT_CODE, CONTACT_NAME, PHONE, CONSENT,
- CONFIRM) = range(8)
+ CONFIRM, INDUSTRY) = range(9)  # new states at the end: persisted conversations keep theirs
 PRIVATE = filters.ChatType.PRIVATE
 
 
@@ -42,6 +44,9 @@ async def begin(update: Update, context: AppContext) -> int:
     if update.callback_query:
         await update.callback_query.answer()
     contact = await contact_of(update, context)
+    old = context.user_data.get("intake") or {}
+    if old.get("category") or old.get("text") or old.get("files"):
+        await say(context, contact, "intake.restarted")
     context.user_data["intake"] = {"text": [], "files": []}
     lang = contact.language
     labels = [Button(category_label(c, lang), f"cat:{c}") for c in CATEGORIES]
@@ -134,14 +139,44 @@ def _field(validator, key: str, state: int, next_state: int, prompt: str | None)
             return state
         context.user_data.setdefault("intake", {"text": [], "files": []})[key] = value
         if prompt is None:
-            rows = [[Button(t("button.consent_yes", contact.language), "consent:yes"),
-                     Button(t("button.consent_no", contact.language), "consent:no")]]
-            await say(context, contact, "intake.consent", rows)
+            await ask_industry(context, contact)
         else:
             await say(context, contact, prompt, [cancel_row(contact.language)])
         return next_state
 
     return handler
+
+
+async def ask_industry(context: AppContext, contact) -> None:
+    lang = contact.language
+    labels = [Button(name, f"ind:{i}") for i, name in
+              enumerate(context.services.settings.intake.industries, 1)]
+    rows = [labels[i:i + 3] for i in range(0, len(labels), 3)]
+    rows.append([Button(t("button.skip", lang), "ind:0")] + cancel_row(lang))
+    await say(context, contact, "intake.industry", rows)
+
+
+async def chose_industry(update: Update, context: AppContext) -> int:
+    """所属行业 from the configured list, or skipped; then the consent question."""
+    query = update.callback_query
+    contact = await contact_of(update, context)
+    try:
+        industry = industry_choice(query.data.split(":", 1)[1],
+                                   context.services.settings.intake.industries)
+    except ValidationError:
+        await query.answer(t("tg.stale_button", contact.language))
+        return INDUSTRY
+    await query.answer()
+    context.user_data.setdefault("intake", {"text": [], "files": []})["industry"] = industry
+    rows = [[Button(t("button.consent_yes", contact.language), "consent:yes"),
+             Button(t("button.consent_no", contact.language), "consent:no")]]
+    await say(context, contact, "intake.consent", rows)
+    return CONSENT
+
+
+async def industry_expected(update: Update, context: AppContext) -> int:
+    await ask_industry(context, await contact_of(update, context))
+    return INDUSTRY
 
 
 async def consent(update: Update, context: AppContext) -> int:
@@ -180,7 +215,8 @@ async def submit(update: Update, context: AppContext) -> int:
     services = context.services
     if draft.get("consent"):
         await services.contacts.save_profile(contact.id, ProfileInput(
-            draft["company"], draft["credit_code"], draft["contact_name"], draft["phone"]))
+            draft["company"], draft["credit_code"], draft["contact_name"], draft["phone"],
+            draft.get("industry")))
     files = [Content(f["kind"], f.get("caption"), f["file_id"], f["chat_id"], f["message_id"])
              for f in draft.get("files", [])]
     description = "\n".join(draft.get("text", [])) or t("intake.files_only", "zh-CN")
@@ -207,7 +243,9 @@ async def unexpected(update: Update, context: AppContext) -> None:
 
 
 def conversation() -> ConversationHandler:
-    text = PRIVATE & filters.TEXT & ~filters.COMMAND
+    """Commands and the menu keyboard's buttons are never an answer: they run (the dialog
+    waits, and `dialog_reminder` says so) — only /cancel and /new belong to it."""
+    text = PRIVATE & filters.TEXT & ~filters.COMMAND & ~MENU_LABELS
     media = PRIVATE & (filters.PHOTO | filters.Document.ALL | filters.VIDEO)
     menu_new = filters.Text([rows[0][1] for rows in MENU.values()])
     return ConversationHandler(
@@ -226,11 +264,13 @@ def conversation() -> ConversationHandler:
                                                       CREDIT_CODE, CONTACT_NAME, "intake.contact_name"))],
             CONTACT_NAME: [MessageHandler(text, _field(validate_person_name, "contact_name",
                                                        CONTACT_NAME, PHONE, "intake.phone"))],
-            PHONE: [MessageHandler(text, _field(validate_phone, "phone", PHONE, CONSENT, None))],
+            PHONE: [MessageHandler(text, _field(validate_phone, "phone", PHONE, INDUSTRY, None))],
+            INDUSTRY: [CallbackQueryHandler(chose_industry, pattern=r"^ind:"),
+                       MessageHandler(text, industry_expected)],
             CONSENT: [CallbackQueryHandler(consent, pattern=r"^consent:")],
             CONFIRM: [CallbackQueryHandler(submit, pattern=r"^intake:confirm$")],
         },
         fallbacks=[CommandHandler("cancel", cancel),
                    CallbackQueryHandler(cancel, pattern=r"^intake:cancel$"),
-                   MessageHandler(PRIVATE & ~filters.COMMAND, unexpected)],
+                   MessageHandler(PRIVATE & ~filters.COMMAND & ~MENU_LABELS, unexpected)],
     )

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.requests import audit
 from bot.app.command_types import CommandResult
 from bot.foundation.i18n import t
+from bot.foundation.numbers import whole_number
 from bot.delivery.outgoing import STAFF_CHAT, Outgoing, esc
 from bot.requests.staff_directory import Actor
 from bot.app.platform_commands import dialog_line, outcome_question
@@ -46,14 +47,24 @@ async def answer_in_place(update: Update, context: AppContext,
 
 async def refuse_outsider(update: Update, context: AppContext, actor: Actor, action: str,
                           ticket_id: int | None = None) -> bool:
-    """Turn away anyone who is not staff (in the audit log too)."""
+    """Turn away anyone who is not staff (in the audit log too). A button gets its answer (no
+    message); in a group, a person is told once, then left in silence for a while, and
+    privately when they have started the bot: the group's budget is for staff notices."""
     if actor.is_staff:
         return False
-    await audit.record(context.services.sessions, actor, action, "refused", ticket_id)
+    services = context.services
+    await audit.record(services.sessions, actor, action, "refused", ticket_id)
     if update.callback_query:
         await update.callback_query.answer(t("refuse.forbidden", LANG), show_alert=True)
-    else:
+    elif update.effective_chat.type == "private":
         await answer_in_place(update, context, t("refuse.forbidden", LANG))
+    elif services.extras["refusals"].first(str(actor.id)):
+        contact = await services.contacts.find("telegram", str(actor.id))
+        if contact is not None and contact.unreachable_at is None:
+            await services.postman.send(contact.chat_id, Outgoing(
+                text=t("refuse.forbidden_private", contact.language)), "ack")
+        else:
+            await answer_in_place(update, context, t("refuse.forbidden", LANG))
     return True
 
 
@@ -63,6 +74,8 @@ async def command(update: Update, context: AppContext) -> None:
     actor = actor_of(update, context)
     head, rest = (update.effective_message.text.split(maxsplit=1) + [""])[:2]
     name = head[1:].split("@")[0].lower()
+    if await refuse_outsider(update, context, actor, name):
+        return
     result = await run_command(context.services, actor, name, REGISTRY[name].args_of(rest))
     if result.dialog is not None:
         context.user_data[DIALOG] = result.dialog
@@ -82,13 +95,10 @@ async def card_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     actor = actor_of(update, context)
     parts = decode_callback(query.data)
-    target = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    target = whole_number(parts[2]) if len(parts) == 3 else None
     if await refuse_outsider(update, context, actor, ":".join(["button", *parts[1:2]]), target):
         return
-    if len(parts) != 3 or not parts[2].isdigit():
-        await query.answer(t("tg.stale_button", LANG))
-        return
-    action, ticket_id = parts[1], int(parts[2])
+    action, ticket_id = (parts[1], target) if target is not None else (None, None)
     if action not in ("claim", "resolve", "close", "reopen"):
         await query.answer(t("tg.stale_button", LANG))
         return

@@ -143,6 +143,8 @@ async def file_request(env: Env, user: dict, category: str, description: str,
     await env.press(user, more, "intake:done")
     for text in PROFILE:
         await env.say(user, text)
+    industry = await env.reply_to(user["id"], "所属行业")
+    await env.press(user, industry, "ind:1")
     consent_message = await env.reply_to(user["id"], "是否同意")
     await env.press(user, consent_message, f"consent:{consent}")
     if consent != "yes":

@@ -46,7 +46,7 @@ async def test_another_enterprise_can_neither_rate_nor_reopen_a_request(tmp_path
 async def test_only_supervisors_reload_and_outsiders_are_not_relayed(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         await env.say(OWNER, "/human")
-        card = await env.reply_to(STAFF_GROUP, "企业请求转人工")
+        card = await env.reply_to(STAFF_GROUP, "企业请求人工服务")
         topic = card["message_thread_id"]
         await env.staff(AGENT_A, "/reload")
         await env.reply_to(STAFF_GROUP, "不是平台工作人员")
@@ -65,7 +65,7 @@ async def test_only_supervisors_reload_and_outsiders_are_not_relayed(tmp_path, k
 async def test_audit_log_records_commands_buttons_and_refusals(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         await env.say(OWNER, "/human")
-        card = await env.reply_to(STAFF_GROUP, "企业请求转人工")
+        card = await env.reply_to(STAFF_GROUP, "企业请求人工服务")
         n = int(card["text"].split("#", 1)[1].split()[0])
         await env.press(AGENT_A, card, f"tk:claim:{n}")  # a button
         await env.fake.wait_for_call("answerCallbackQuery")
@@ -108,3 +108,26 @@ async def test_deleteme_erases_nothing_unless_confirmed(tmp_path, kb_dir):
         contact = await env.services.contacts.ensure("telegram", str(OWNER["id"]), "x")
         assert await env.services.contacts.profile(contact.id) is not None
         assert (await env.services.tickets.get(1))[0].description == "对方拖欠货款 3 万元"
+
+
+async def test_refusals_in_the_staff_group_are_rate_limited_and_private_when_possible(
+        tmp_path, kb_dir):
+    """Issue 16, item 5: a non-member's commands in the staff group spent the group's
+    20-per-minute budget, one refusal each. Now: one refusal, then silence; and privately
+    (costing the group nothing) when the person has started the bot."""
+    async with world(tmp_path, kb_dir, "polling") as env:
+        for text in ("/queue", "/take 1", "/stats", "/ticket 1"):
+            await env.staff(OUTSIDER, text)
+        await env.reply_to(STAFF_GROUP, "不是平台工作人员")
+        await env.say(OUTSIDER, "/start")  # the outsider now has a private chat with the bot
+        await env.say(OWNER, "/start")
+        await env.reply_to(OWNER["id"], "中小企业公共服务平台")
+        for text in ("/queue", "/mine", "/take 1"):
+            await env.staff(OWNER, text)
+        await env.reply_to(OWNER["id"], "工作人员群里使用的命令")
+        before = env.count(STAFF_GROUP)
+        await env.staff(AGENT_A, "/queue")  # a staff command: its answer comes after all that
+        await env.reply_to(STAFF_GROUP, "", after=before)
+        refusals = [m for m in env.fake.sent(STAFF_GROUP) if "不是平台工作人员" in m["text"]]
+        assert len(refusals) == 1  # the outsider's first; the owner's went privately
+        assert sum("工作人员群里" in m.get("text", "") for m in env.fake.sent(OWNER["id"])) == 1

@@ -86,6 +86,7 @@ def push_intake(fake: FakeBotAPI, user: dict, description: str) -> None:
     press(fake, user, "intake:done")
     for text in PROFILE:
         fake.user_text(user, text)
+    press(fake, user, "ind:0")
     press(fake, user, "consent:yes")
     press(fake, user, "intake:confirm")
 
@@ -165,6 +166,8 @@ async def test_sigkill_mid_burst_then_restart_ends_like_an_uninterrupted_run(tmp
             await wait_has(fake, OWNER["id"], "联系人姓名")
             for text in PROFILE[2:]:
                 fake.user_text(OWNER, text)
+            await wait_has(fake, OWNER["id"], "所属行业")
+            press(fake, OWNER, "ind:1")
             await wait_has(fake, OWNER["id"], "是否同意")
             press(fake, OWNER, "consent:yes")
             await wait_has(fake, OWNER["id"], "请确认")

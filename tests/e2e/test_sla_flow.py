@@ -29,7 +29,7 @@ class Clock:
 async def human_request(env) -> dict:
     await env.say(OWNER, "/human")
     await env.reply_to(OWNER["id"], "已为您转接平台工作人员")
-    return await env.reply_to(STAFF_GROUP, "企业请求转人工")
+    return await env.reply_to(STAFF_GROUP, "企业请求人工服务")
 
 
 def answers(env) -> list[str]:

@@ -6,6 +6,7 @@ from tests.e2e.harness import (
     AGENT_A, AGENT_B, OUTSIDER, OWNER, STAFF_GROUP, SUPERVISOR, fake_world, running_bot, world,
 )
 from tests.fakebot import builders as b
+from tests.metrics_scrape import scrape, value
 
 MODES = ["polling", "webhook"]
 
@@ -16,7 +17,7 @@ async def human_ticket(env) -> tuple[dict, int]:
     await env.reply_to(OWNER["id"], "第19条")
     await env.say(OWNER, "/human")
     await env.reply_to(OWNER["id"], "已为您转接平台工作人员")
-    card = await env.reply_to(STAFF_GROUP, "企业请求转人工")
+    card = await env.reply_to(STAFF_GROUP, "企业请求人工服务")
     assert "试用期最长可以约定多久" in card["text"]  # the recent question travels along
     return card, card["message_thread_id"]
 
@@ -148,6 +149,8 @@ async def restart_continues(env, more: dict) -> None:
     await env.reply_to(OWNER["id"], "企业全称")
     for text in ("某某公司", "91350100M000100Y43", "张三", "13800138000"):
         await env.say(OWNER, text)
+    industry = await env.reply_to(OWNER["id"], "所属行业")
+    await env.press(OWNER, industry, "ind:0")
     consent = await env.reply_to(OWNER["id"], "是否同意")
     await env.press(OWNER, consent, "consent:yes")
     confirm = await env.reply_to(OWNER["id"], "请确认")
@@ -159,6 +162,7 @@ async def restart_continues(env, more: dict) -> None:
 async def test_webhook_secret_and_redelivery(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "webhook") as env:
         url = env.fake.webhook["url"]
+        before = await scrape(env.settings.web.host, env.settings.web.port)
         async with aiohttp.ClientSession() as session:
             for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
                 async with session.post(url, json={"update_id": 1}, headers=headers) as resp:
@@ -172,11 +176,10 @@ async def test_webhook_secret_and_redelivery(tmp_path, kb_dir):
         await env.reply_to(OWNER["id"], "怎么用")
         answers = [m for m in env.fake.sent(OWNER["id"]) if "第19条" in (m.get("text") or "")]
         assert len(answers) == 1  # the re-delivered update was processed once
-        async with aiohttp.ClientSession() as session:
-            async with session.get(url.rsplit("/telegram", 1)[0] + "/metrics") as resp:
-                text = await resp.text()
-        assert 'sme_webhook_requests_total{result="duplicate"} 1' in text
-        assert 'sme_webhook_requests_total{result="forbidden"} 2' in text
+        after = await scrape(env.settings.web.host, env.settings.web.port)
+        for result, more in (("duplicate", 1), ("forbidden", 2)):
+            assert (value(after, "sme_webhook_requests_total", result=result)
+                    - value(before, "sme_webhook_requests_total", result=result)) == more
 
 
 async def test_polling_deduplicates_a_repeated_update(tmp_path, kb_dir):

@@ -266,7 +266,8 @@ def _error(fault: Fault) -> web.Response:
 
 
 def _matches(params: Mapping[str, Any], match: Mapping[str, Any]) -> bool:
-    return all(params.get(k) == v for k, v in match.items())
+    """Each value equals the param, or is a predicate the param satisfies."""
+    return all(v(params.get(k)) if callable(v) else params.get(k) == v for k, v in match.items())
 
 
 def _update_type(update: JSON) -> str:
@@ -396,7 +397,8 @@ class FakeBotAPI:
     def inject(
         self, method: str, fault: Fault, times: int = 1, match: Mapping[str, Any] | None = None
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` whose params contain ``match`` with ``fault``."""
+        """Answer the next ``times`` calls of ``method`` whose params contain ``match`` with ``fault``
+        (a value of ``match`` may be a predicate on the param)."""
         self._faults.append(_Armed(method.lower(), fault, times, dict(match or {})))
 
     def fail_randomly(self, rate: float, seed: int = 0, kinds: Iterable[Fault] | None = None) -> None:

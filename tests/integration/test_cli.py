@@ -32,6 +32,9 @@ def test_ask_json(env):
     assert data["matched"] is True and data["id"] == "labor-probation-length"
     assert data["answer"].startswith("劳动合同期限") and data["score"] > 0
     assert data["suggestions"] == [] and data["question"] == "试用期最长可以约定多久？"
+    assert data["decision"] == "answered" and 0 < data["confidence"] <= 1
+    assert data["source"].startswith("《中华人民共和国劳动合同法》") and data["updated"] == "2026-11-27"
+    assert isinstance(data["related"], list) and data["mode"] == "lexical"
 
 
 def test_ask_batch_from_stdin(env):
@@ -113,3 +116,96 @@ def test_the_bot_token_never_reaches_the_logs(env):
         output = proc.communicate(timeout=20)[0]
     assert "SECRET-token-value" not in output
     assert output  # it did log something (the failed start)
+
+
+async def test_updates_failed_lists_the_parked_updates(env):
+    from storage.db import create_engine, session_factory
+    from storage.inbound import InboundStore
+    from storage.migrate import upgrade
+
+    engine = create_engine(env["SME_DATABASE_URL"])
+    try:
+        await upgrade(engine)
+        done = cli(env, "updates", "failed")
+        assert done.returncode == 0 and "#" not in done.stdout, done.stderr
+        store = InboundStore(session_factory(engine), max_attempts=2)
+        for update_id in (41, 42, 43):
+            await store.record(update_id, json.dumps({"update_id": update_id, "message": "x"}))
+        assert not await store.failed(41, "unparseable update: AttributeError: 'str'")
+        assert await store.failed(41, "unparseable update: AttributeError: 'str'")
+        assert not await store.failed(42, "RuntimeError: once")  # still to be tried again
+    finally:
+        await engine.dispose()
+    done = cli(env, "updates", "failed")
+    assert done.returncode == 0, done.stderr
+    assert "#41" in done.stdout and "AttributeError" in done.stdout
+    assert "#42" not in done.stdout and "#43" not in done.stdout
+
+
+def test_chat_prints_no_log_line_and_ends_on_end_of_input(env, tmp_path):
+    """Warnings (a refused staff command, an uncalibrated knowledge base) go to the chat's
+    log file; Ctrl-D (end of input) says goodbye on a new line, exit code 0."""
+    log = tmp_path / "chat.log"
+    done = cli({**env, "SME_LOGGING__CHAT_FILE": str(log)}, "chat",
+               stdin="/as staff\n/broadcast_send 99\n/as enterprise\n")
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stdout + done.stderr and done.stderr == ""
+    assert "staff action" in log.read_text(encoding="utf-8")
+    assert done.stdout.endswith("\n\n再见！祝生意兴隆。\n")
+
+
+def test_chat_ends_cleanly_on_ctrl_c(env, tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "chat"], cwd=REPO, text=True,
+                            env={**env, "SME_LOGGING__CHAT_FILE": str(tmp_path / "chat.log")},
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write("/new\n")
+    proc.stdin.flush()
+    out = ""
+    deadline = time.monotonic() + 60
+    while "请选择需求类别" not in out and time.monotonic() < deadline:
+        out += proc.stdout.readline()  # waiting on the chat's output, not on a clock
+    proc.send_signal(signal.SIGINT)  # the terminal's Ctrl-C, with the reader blocked on stdin
+    rest, errors = proc.communicate(timeout=30)
+    assert proc.returncode == 0, errors
+    assert errors == "" and "Traceback" not in rest
+    assert rest.endswith("没有完成的需求填写已保存，下次启动时接着填写。\n再见！祝生意兴隆。\n")
+
+
+def test_ctrl_c_at_the_terminal_reaches_the_chat_alone(env, tmp_path):
+    """In a real terminal, Ctrl-C goes to the terminal's foreground process group: `make run`
+    (here a shell) must not be killed with the chat, so the chat takes the foreground."""
+    import pty
+    import select
+    import time
+
+    script = f"{sys.executable} -m bot chat; echo chat-exit=$?"
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a shell in a new session on the terminal, as make would run it
+        os.chdir(REPO)
+        os.execve("/bin/sh", ["/bin/sh", "-c", script],
+                  {**env, "SME_LOGGING__CHAT_FILE": str(tmp_path / "chat.log")})
+    seen = b""
+
+    def read_until(marker: bytes, seconds: float = 60) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while marker not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:  # the terminal closed
+                    return
+
+    try:
+        read_until("> ".encode())  # the prompt: the chat is waiting for input
+        os.write(master, b"\x03")  # Ctrl-C as typed
+        read_until(b"chat-exit=")
+        read_until(b"\n", 5)
+    finally:
+        os.close(master)
+        os.waitpid(pid, 0)
+    text = seen.decode("utf-8", "replace")
+    assert "再见！祝生意兴隆。" in text and "chat-exit=0" in text, text

@@ -1,5 +1,6 @@
 from bot.channels.console_chat import run_console
 from bot.app.services import running_services
+from tests.calibration_overrides import suggest_only
 
 
 async def lines(*items):
@@ -25,12 +26,12 @@ async def test_answer_shows_source_date_disclaimer_and_follow_ups(settings):
 
 
 async def test_did_you_mean_then_none_of_these(settings, kb_root):
-    # Lower the bar for a direct answer so that a vague question gets suggestions.
-    (kb_root / "calibration.yaml").write_text(
-        "fingerprint: x\nlexical: {high: 0.99, low: 0.05, margin: 0.5}\n", encoding="utf-8")
+    # Raise the bar for a direct answer so that a vague question gets suggestions.
+    suggest_only(kb_root)
     text = await chat(settings, "合同", "0", "9", "/quit")
     assert "您是不是想问" in text and "  1. " in text
     assert "/human" in text  # none of these → offer staff
+    assert "没有待选的编号列表" in text  # "9" once the list is closed
 
 
 async def test_fallback_bad_input_and_topics(settings):
@@ -39,6 +40,17 @@ async def test_fallback_bad_input_and_topics(settings):
     assert text.count("没有看到问题内容") == 2
     assert "知识库主题" in text and "货款拖欠与债权" in text
     assert "不认识的命令 /nope" in text
+
+
+async def test_small_talk_gets_a_reply_and_an_unanswered_question_goes_to_staff(settings):
+    text = await chat(settings, "你好", "谢谢！", "42", "/forward", "明天会不会下雨呢", "/forward",
+                      "/forward", "/as staff", "/queue", "/quit")
+    assert "您好！我是中小企业公共服务平台的智能助手" in text
+    assert "不客气" in text and "没有待选的编号列表" in text
+    assert text.count("没有可以转交的问题") == 2  # before any question, and a second /forward
+    assert "已受理，编号 #1" in text and "#2" not in text
+    queue = text.split("切换到平台工作人员")[-1]
+    assert "#1" in queue and "明天会不会下雨呢" in queue
 
 
 async def test_english(settings):
@@ -51,7 +63,7 @@ async def test_whole_product_in_the_terminal(settings):
         settings,
         "试用期最长可以约定多久", "/new", "2", "客户欠款二十万", "/done",
         "某某科技有限公司", "91350100M000100Y44", "91350100M000100Y43", "张三", "123",
-        "13800138000", "y", "y",
+        "13800138000", "1", "y", "y",
         "/as staff", "/queue", "/take 1", "/reply 1 请提供合同复印件", "/note 1 内部备注",
         "/as enterprise", "合同已经发了", "/mytickets",
         "/as staff", "/resolve 1 已出具律师函", "/ticket 1",

@@ -67,3 +67,14 @@ async def test_every_product_query_is_measured_and_its_statements_explained(data
         assert f"{engine.dialect.name} {row['query']}: statement 1/" in printed
     # the plans name the tables the product queries read
     assert "tickets" in printed and "ticket_events" in printed
+
+
+async def test_retention_bench_keeps_the_last_days_only(database_url):
+    from bench.retention_bench import run
+
+    result = await run(database_url, per_day=50, days=40, retention_days=30, batch=100,
+                       max_batches=3)
+    assert result["rows_before"] == {"inbound_updates": 2000, "outbox": 2000}
+    # Thirty days are kept; failed messages stay for an operator whatever their age.
+    assert result["rows_after"] == {"inbound_updates": 1500, "outbox": 1510}
+    assert result["scheduler_runs"] == 2  # 500 rows per table, at most 300 per run

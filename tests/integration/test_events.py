@@ -119,6 +119,6 @@ async def test_events_in_the_terminal(settings):
         "/as staff", "/event 培训 2030-01-10 09:00 1 市民中心 融资政策培训",
         "/as enterprise", "/join 1", "/join 1", "/myevents", "/leave 1", "/join x", "/quit")
     assert "已创建活动 A1" in text
-    assert "[报名：/join 1]" in text  # the invitation reached the terminal with its button
+    assert "[报名 → /join 1]" in text  # the invitation reached the terminal with its button
     assert "报名成功" in text and "您已经报名了这个活动" in text
     assert "A1《融资政策培训》" in text and "已取消报名" in text and "用法：/join" in text

@@ -113,11 +113,27 @@ async def test_admission_claims_each_update_once_and_creates_each_contact_once(s
 @pytest.mark.parametrize("cancelled", [0, 2])
 async def test_a_cancelled_caller_does_not_disturb_the_others(settings, cancelled):
     async with running_services(settings) as services:
+        batches = services.questions._batches
+        joined, release = [], asyncio.Event()
+        run, handle = batches.run, batches.handle
+
+        async def joining(request):  # counts the callers that have joined
+            joined.append(request)
+            return await run(request)
+
+        async def held(session, requests):  # no batch is written before the cancellation
+            await release.wait()
+            return await handle(session, requests)
+
+        batches.run, batches.handle = joining, held
         tasks = [asyncio.create_task(services.assistant.ask(
             f"{QUESTIONS[0]} {i}", channel="telegram", user_ref=str(i), lang="zh-CN"))
             for i in range(5)]
-        await asyncio.sleep(0)  # all have joined a batch
+        async with asyncio.timeout(10):
+            while len(joined) < 5:  # every caller waits on the group commit
+                await asyncio.sleep(0.01)
         tasks[cancelled].cancel()
+        release.set()
         results = await asyncio.gather(*tasks, return_exceptions=True)
     assert isinstance(results[cancelled], asyncio.CancelledError)
     assert all(r.question_id for i, r in enumerate(results) if i != cancelled)

@@ -90,7 +90,7 @@ async def test_questions_logged_before_0004_are_linked_to_their_contacts(tmp_pat
     assert [tuple(row) for row in linked] == [("601", 7), ("999", None), (None, None)]
 
 
-async def test_profiles_before_0011_become_enterprises_their_contacts_linked(tmp_path):
+async def test_profiles_before_0007_become_enterprises_their_contacts_linked(tmp_path):
     engine = create_engine(database_url(tmp_path, "register", empty=True))
     now = utcnow()
     try:
@@ -110,7 +110,7 @@ async def test_profiles_before_0011_become_enterprises_their_contacts_linked(tmp
                     " industry, updated_at) VALUES (:id, :name, :code, '制造业', :at)"),
                     {"id": contact_id, "name": name, "code": code,
                      "at": now.replace(microsecond=contact_id)})
-        await upgrade(engine, "0011")
+        await upgrade(engine, "0007")
         async with engine.connect() as conn:
             enterprises = (await conn.execute(text(
                 "SELECT id, credit_code, name, industry FROM enterprises ORDER BY id"))).all()

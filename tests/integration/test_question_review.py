@@ -89,7 +89,7 @@ async def test_review_attach_reload_answers_directly(settings, kb_root, caplog):
         assert "用法" in (await command(services, AGENT, "/attach debt-limitation-period")).text
         assert not (services.knowledge.directory / STAFF_FILE).exists()
 
-        thresholds = services.knowledge.matcher.thresholds
+        model = services.knowledge.matcher.model
         done = await command(services, AGENT, f"/attach {group} debt-limitation-period")
         assert done.ok and "2 个问法" in done.text and "/reload" in done.text
         again = await command(services, AGENT, f"/attach {group} debt-limitation-period")
@@ -101,7 +101,7 @@ async def test_review_attach_reload_answers_directly(settings, kb_root, caplog):
         with caplog.at_level(logging.WARNING, logger="knowledge.service"):
             assert (await command(services, SUPERVISOR, "/reload")).ok
         assert any("kb calibrate" in r.getMessage() for r in caplog.records)
-        assert services.knowledge.matcher.thresholds == thresholds  # the stored ones
+        assert services.knowledge.matcher.model == model  # the stored one
         assert not services.knowledge.matcher.calibrated
         for wording in ("对方欠钱不还怎么起诉", "对方欠钱不还怎么起诉啊"):
             reply = await services.assistant.ask(wording, channel="test", user_ref="u4",

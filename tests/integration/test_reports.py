@@ -30,12 +30,12 @@ AGENT = Actor("staff", "7003", "赵工", Role.AGENT)
 OUTSIDER = Actor("telegram", "9999", "路人", None)
 NOVEMBER_27 = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 
-HEADERS = ["编号", "登记时间", "企业名称", "统一社会信用代码", "所属行业", "需求类别", "需求描述",
+HEADERS = ["编号", "登记时间", "企业名称", "统一社会信用代码", "联系人", "联系电话", "所属行业", "需求类别", "需求描述",
            "办理状态", "处理人", "首次响应时间", "首次响应用时（工作小时）", "办结时间",
            "办结用时（工作小时）", "满意度", "转办部门", "回访结果"]
-C1 = ("甲科技有限公司", "91350100M000100Y43", "制造业")
-C2 = ("乙软件有限公司", "91350100M000200Y21", "软件和信息技术服务")
-ERASED = (None, None, None)  # /deleteme removed the profile
+C1 = ("甲科技有限公司", "91350100M000100Y43", "联系人", "13800138000", "制造业")
+C2 = ("乙软件有限公司", "91350100M000200Y21", "联系人", "13800138000", "软件和信息技术服务")
+ERASED = (None,) * 5  # /deleteme removed the profile
 
 
 def d(text):
@@ -206,10 +206,10 @@ async def test_export_workbook_every_column(services):
                 assert value == expected, (want[0], header)
     # real Excel dates, a formula typed by an enterprise kept as text, a usable sheet
     assert ledger["B2"].is_date and ledger["B2"].number_format == "yyyy-mm-dd hh:mm"
-    assert ledger["J2"].is_date and ledger["L3"].is_date
-    assert ledger["G5"].data_type == "s" and ledger["G5"].value == FORMULA
-    assert ledger.freeze_panes == "A2" and ledger.auto_filter.ref == "A1:P10"
-    assert ledger.column_dimensions["G"].width > ledger.column_dimensions["A"].width
+    assert ledger["L2"].is_date and ledger["N3"].is_date
+    assert ledger["I5"].data_type == "s" and ledger["I5"].value == FORMULA
+    assert ledger.freeze_panes == "A2" and ledger.auto_filter.ref == "A1:R10"
+    assert ledger.column_dimensions["I"].width > ledger.column_dimensions["A"].width
     figures = {row[0]: row[1] for row in book["统计"].iter_rows(values_only=True) if row[0]}
     assert figures["服务企业（家）"] == 4 and figures["登记需求（件）"] == 9
     assert figures["已解决或已关闭（件）"] == 4
@@ -231,8 +231,8 @@ async def test_export_csv_has_a_bom_and_round_trips(services):
                       else "" if v is None else str(v))
     for got, want in zip(rows[1:], LEDGER):
         expected = [text(v) for v in want]
-        if want[6] == FORMULA:  # a spreadsheet must not evaluate what an enterprise typed
-            expected[6] = "'" + FORMULA
+        if want[8] == FORMULA:  # a spreadsheet must not evaluate what an enterprise typed
+            expected[8] = "'" + FORMULA
         assert got == expected, want[0]
 
 

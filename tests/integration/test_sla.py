@@ -260,7 +260,7 @@ async def test_follow_up_in_the_terminal(sla_settings):
 
         async def lines():
             for line in ("/new", "2", "客户欠款二十万", "/done", "某某科技有限公司",
-                         "91350100M000100Y43", "张三", "13800138000", "y", "y",
+                         "91350100M000100Y43", "张三", "13800138000", "1", "y", "y",
                          "/as staff", "/resolve 1 已出具律师函", "/as enterprise"):
                 yield line
             services.clock.set("2026-12-04 10:00")

@@ -127,5 +127,5 @@ async def test_a_survey_in_the_terminal(settings):
         settings, "/subscribe all", "/skip", "/skip", "/as staff", "/survey_send needs-2026",
         "/as enterprise", "/survey 1", "/answer 1 abc", "/answer 1 500", "/answer 1 1 2",
         "/answer 1 4", "/answer 1 无", "/quit")
-    assert "[开始 / 继续填写：/survey 1]" in text and "请回复一个数字" in text
-    assert "[高企：/answer 1 1]" in text and "问卷已完成" in text
+    assert "[开始 / 继续填写 → /survey 1]" in text and "请回复一个数字" in text
+    assert "[高企 → /answer 1 1]" in text and "问卷已完成" in text

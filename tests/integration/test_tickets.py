@@ -3,19 +3,20 @@ import asyncio
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.foundation.settings import StaffSettings
 from bot.requests.contacts import ContactRepository
 from bot.delivery.outgoing import Outgoing
-from bot.delivery.outbox import Delivered, OutboxSender
+from bot.delivery.outbox import Delivered, OutboxSender, enqueue
 from bot.requests.staff_directory import StaffDirectory
 from bot.requests.ticket_views import TicketViews
 from bot.requests.ticket_rules import Status
 from bot.requests.tickets import Content, TicketService
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import OutboxMessage, TicketEvent
+from storage.models import OutboxMessage, TicketEvent, aware, utcnow
+from tests.databases import concurrent_transactions
 
 STAFF_CHAT = -100500
 
@@ -69,7 +70,10 @@ async def test_create_posts_topic_card_and_acknowledgement(world):
     assert [e.action for e in found[3]] == ["created"]
 
 
+@concurrent_transactions
 async def test_fifty_concurrent_claims_have_one_winner(world):
+    """Fails on PostgreSQL when the claim reads the ticket, then updates it (check-then-act):
+    15 winners of 50 when tried."""
     service, sender, transport, staff, enterprise, sessions = world
     ticket = await service.create(enterprise.id, "financing", "想贷款")
     actors = [staff.actor(i, f"agent{i}") for i in range(100, 150)]
@@ -138,31 +142,62 @@ async def test_agents_cannot_touch_others_tickets_or_assign(world):
     assert (await service.set_priority(ticket.id, boss, "bogus")).reason == "bad_priority"
 
 
-async def test_failed_delivery_is_retried_then_sent(world):
+async def test_failed_delivery_waits_as_told_then_is_sent_once(world):
     service, sender, transport, staff, enterprise, sessions = world
     from bot.delivery.outbox import RetryLater
 
-    calls = {"n": 0}
+    failed = []
     original = transport.send
 
-    async def flaky(*args):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RetryLater(0.0, "502 Bad Gateway")
-        return await original(*args)
+    async def flooded_once(chat_id, *args):
+        if chat_id == "501" and not failed:
+            failed.append(chat_id)
+            raise RetryLater(30.0, "flood control: retry after 30", "429")
+        return await original(chat_id, *args)
 
-    transport.send = flaky
+    transport.send = flooded_once
+    started = utcnow()
     await service.create(enterprise.id, "other", "测试")
     delay = await sender.deliver_due()
-    assert delay is not None  # one row waits for its retry; its chat is held in order
-    async with sessions.begin() as session:  # make it due now
-        for row in (await session.scalars(select(OutboxMessage))).all():
-            row.next_attempt_at = row.created_at
+    assert 29 <= delay <= 30  # Telegram's 30 s, not the first backoff step (1 s)
+    async with sessions() as session:
+        rows = {r.purpose: r for r in await session.scalars(select(OutboxMessage))}
+    assert {p: r.status for p, r in rows.items()} == {
+        "topic": "sent", "card": "sent", "notify": "pending"}
+    assert (aware(rows["notify"].next_attempt_at) - started).total_seconds() >= 29.9
+    async with sessions.begin() as session:  # 30 s later (moving time, not waiting for it)
+        await session.execute(update(OutboxMessage).values(next_attempt_at=started))
     assert await sender.deliver_due() is None
     async with sessions() as session:
-        rows = (await session.scalars(select(OutboxMessage))).all()
-    assert all(r.status == "sent" for r in rows)
-    assert json.loads(rows[1].payload)["edit_target"] if rows[1].purpose == "card_edit" else True
+        rows = {r.purpose: r for r in await session.scalars(select(OutboxMessage))}
+    assert {p: (r.status, r.attempts) for p, r in rows.items()} == {
+        "topic": ("sent", 1), "card": ("sent", 1), "notify": ("sent", 2)}
+    assert [c for c, *_ in transport.sent].count("501") == 1  # delivered once
+
+
+@pytest.mark.parametrize("attempts, retry_after, waits", [
+    (0, 30.0, 30.0),  # Telegram's delay when it is longer than the backoff step (1 s)
+    (0, 1000.0, 1000.0),  # longer than any backoff step (they stop at 300 s)
+    (5, 3.0, 32.0),  # the backoff step when it is longer (0.5 × 2^6)
+])
+async def test_a_retry_waits_for_the_longer_of_retry_after_and_the_backoff(
+        world, attempts, retry_after, waits):
+    service, sender, transport, staff, enterprise, sessions = world
+    from bot.delivery.outbox import RetryLater
+
+    async def flooded(*args):
+        raise RetryLater(retry_after, f"flood control: retry after {retry_after}", "429")
+
+    transport.send = flooded
+    async with sessions.begin() as session:
+        enqueue(session, "501", Outgoing(text="您好"), "reply").attempts = attempts
+    started = utcnow()
+    delay = await sender.deliver_due()
+    async with sessions() as session:
+        row = (await session.scalars(select(OutboxMessage))).one()
+    waited = (aware(row.next_attempt_at) - started).total_seconds()
+    assert (row.status, row.attempts) == ("pending", attempts + 1)
+    assert waits - 0.5 <= waited <= waits + 1 and waits - 0.5 <= delay <= waits + 1
 
 
 async def test_blocked_enterprise_is_marked_and_staff_are_told(world):

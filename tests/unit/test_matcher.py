@@ -48,20 +48,21 @@ def test_decide_three_zones_and_related_entries(kb_dir):
     a, b, c = (entry(kb_dir, i) for i in ("labor-probation-length", "labor-double-wage",
                                            "debt-limitation-period"))
     # Confidence grows with the score alone here: 0.5 at a score of 0.6.
-    model = DecisionModel((0.0, 1.0, 0.0, 0.0, 0.0), (0.6, 0.0, 0.0, 0.0),
+    model = DecisionModel(("score", "margin", "coverage", "length"), (0.0, 1.0, 0.0, 0.0, 0.0),
+                          (0.6, 0.0, 0.0, 0.0),
                           (0.05, 1.0, 1.0, 1.0), answer_at=0.8, suggest_at=0.3, related_gap=0.06)
     ranked = [Candidate(a, 0.9, "x"), Candidate(b, 0.5, "y"), Candidate(c, 0.3, "z")]
-    answered = decide("q", ranked, 1.0, model)
+    answered = decide("q", ranked, {"coverage": 1.0}, model)
     assert answered.decision is Decision.ANSWERED and answered.related == []
     close = [Candidate(a, 0.9, "x"), Candidate(b, 0.86, "y"), Candidate(c, 0.45, "z")]
-    with_related = decide("q", close, 1.0, model)
+    with_related = decide("q", close, {"coverage": 1.0}, model)
     assert with_related.decision is Decision.ANSWERED
     assert [r.entry.id for r in with_related.related] == [b.id]
     middle = [Candidate(a, 0.6, "x"), Candidate(b, 0.5, "y"), Candidate(c, 0.45, "z")]
-    suggested = decide("q", middle, 1.0, model)
+    suggested = decide("q", middle, {"coverage": 1.0}, model)
     assert suggested.decision is Decision.SUGGESTED
     assert [s.entry.id for s in suggested.suggestions] == [a.id, b.id, c.id]
-    low = decide("q", [Candidate(a, 0.45, "x")], 1.0, model)
+    low = decide("q", [Candidate(a, 0.45, "x")], {"coverage": 1.0}, model)
     assert low.decision is Decision.NO_ANSWER and low.suggestions == [] and low.shown == []
 
 

@@ -90,3 +90,49 @@ def test_a_period_is_half_open_in_the_platform_time_zone():
 def test_bad_forms_are_refused(text):
     with pytest.raises(PeriodError):
         parse_period(text, TZ, TODAY)
+
+
+# -- the class of dates out of range (issue 16, item 6): refused, never an overflow ----------
+
+from datetime import timezone  # noqa: E402
+
+from hypothesis import example, given, strategies as st  # noqa: E402
+
+from bot.foundation.periods import PeriodOutOfRange  # noqa: E402
+
+EDGES = [date(1, 1, 1), date(1, 1, 2), date(9999, 12, 31), date(9999, 12, 30)]
+# The ends of what `date` holds come up often: that is where arithmetic overflows.
+ANY_DAY = st.one_of(st.sampled_from(EDGES),
+                    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+
+
+def usable(period) -> None:
+    """What reports do with a period: UTC bounds and the period before it of the same length."""
+    period.start.astimezone(timezone.utc), period.end.astimezone(timezone.utc)
+    (period.start - (period.end - period.start)).astimezone(timezone.utc)
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01", "0001-01", "9999-12",
+                                  "1969-12-31", "3000-01-01", "0001-01-01..0001-01-02"])
+def test_dates_out_of_range_are_refused_as_such(text):
+    with pytest.raises(PeriodOutOfRange):
+        parse_period(text, TZ, TODAY)
+
+
+@given(first=ANY_DAY, last=ANY_DAY, form=st.sampled_from(["day", "month", "range"]))
+def test_any_date_gives_a_usable_period_or_a_period_error(first, last, form):
+    text = {"day": first.isoformat(), "month": f"{first.year:04d}-{first.month}",
+            "range": f"{first.isoformat()}..{last.isoformat()}"}[form]
+    try:
+        period = parse_period(text, TZ, TODAY)
+    except PeriodError:
+        return
+    usable(period)
+
+
+@given(st.text(max_size=30))
+def test_any_text_gives_a_period_or_a_period_error(text):
+    try:
+        usable(parse_period(text, TZ, TODAY))
+    except PeriodError:
+        pass

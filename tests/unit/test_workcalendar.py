@@ -83,3 +83,21 @@ def test_a_calendar_without_working_time_is_refused():
     with pytest.raises(ValueError):
         empty.add_working_time(at("2026-11-27 10:00"), HOUR)
     assert empty.working_seconds(at("2026-11-27 09:00"), at("2026-11-28 09:00")) == 0
+
+
+@pytest.mark.parametrize(("today", "years"), [
+    (date(2026, 6, 1), []),
+    (date(2026, 12, 1), []),  # 30 days ahead is still 2026
+    (date(2026, 12, 6), [2027]),  # 2027's holidays are not configured
+    (date(2027, 3, 1), [2027]),
+])
+def test_years_the_calendar_does_not_cover(today, years):
+    assert CALENDAR.uncovered_years(today) == years
+
+
+def test_the_warning_names_the_keys_to_fill():
+    warning = CALENDAR.coverage_warning(date(2026, 12, 6), "zh-CN")
+    assert "2027" in warning and "calendar.holidays" in warning
+    assert "calendar.makeup_workdays" in warning and "config.yaml" in warning
+    assert "calendar.holidays" in CALENDAR.coverage_warning(date(2026, 12, 6), "en")
+    assert CALENDAR.coverage_warning(date(2026, 6, 1), "zh-CN") is None

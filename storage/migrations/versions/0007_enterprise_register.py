@@ -7,8 +7,8 @@ a visit, the visit. Outcomes record what a request achieved (credit, projects, r
 Events (对接会, 培训) with their sign-ups; surveys with their responses. Existing enterprise profiles are migrated into the register: one enterprise per credit code
 (or, without one, per company name), each profile's contact linked to it.
 
-Revision ID: 0011
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06 05:00:00
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
