@@ -5,9 +5,10 @@ Meanwhile other users ask questions (one every half second).
 
 Figures: sustained rate of the broadcast (first to last notice), all messages per second in
 that window, 429s received (target 0), and latency of the interactive answers asked during
-the burst (question pushed → answer received; target p99 ≤ 1 s).
+the burst (question pushed → answer received; target p99 ≤ 1 s). With `--survey` the same for
+a survey's invitations (`/survey_send needs-2026`, sent without a preview).
 
-    .venv/bin/python bench/broadcast_bench.py
+    .venv/bin/python bench/broadcast_bench.py [--survey]
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ async def ask_during(fake: FakeBotAPI, done: asyncio.Event) -> dict[int, float]:
     return pushed
 
 
-async def main() -> dict:
+async def main(survey: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         async with running_fake() as fake:
             env = {**bot_env(fake, Path(tmp)), "SME_STAFF__SUPERVISORS": str(SUPERVISOR["id"])}
@@ -79,26 +80,33 @@ async def main() -> dict:
                 sys.executable, "-m", "bot", "run", env=env, cwd=REPO,
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             try:
-                return await measure(fake)
+                return await measure(fake, survey)
             finally:
                 bot.terminate()
                 await bot.wait()
 
 
-async def measure(fake: FakeBotAPI) -> dict:
-    await fake.wait_for_call("getUpdates", timeout=60)
-    limits = fake.enable_rate_limits()
-    command = "/broadcast 关于开展 2027 年度中小企业融资对接会的通知"
+def staff_command(fake: FakeBotAPI, command: str) -> None:
     message = b.text_message(fake.chats[STAFF_GROUP], SUPERVISOR, command,
                              fake.next_message_id(STAFF_GROUP))
-    message["entities"] = [{"type": "bot_command", "offset": 0, "length": len("/broadcast")}]
+    message["entities"] = [{"type": "bot_command", "offset": 0,
+                            "length": len(command.split()[0])}]
     fake.push_update(message=message)
-    preview = await fake.wait_for(lambda: next((m for m in fake.sent(STAFF_GROUP)
-                                                if "预览（草稿" in (m.get("text") or "")), None),
-                                  timeout=60)
-    assert f"收件企业：{RECIPIENTS} 家" in preview["text"], preview["text"]
-    fake.callback(SUPERVISOR, preview, preview["reply_markup"]["inline_keyboard"][0][0][
-        "callback_data"])
+
+
+async def measure(fake: FakeBotAPI, survey: bool = False) -> dict:
+    await fake.wait_for_call("getUpdates", timeout=60)
+    limits = fake.enable_rate_limits()
+    if survey:  # sent at once, no preview
+        staff_command(fake, "/survey_send needs-2026")
+    else:
+        staff_command(fake, "/broadcast 关于开展 2027 年度中小企业融资对接会的通知")
+        preview = await fake.wait_for(lambda: next((m for m in fake.sent(STAFF_GROUP)
+                                                    if "预览（草稿" in (m.get("text") or "")),
+                                                   None), timeout=60)
+        assert f"收件企业：{RECIPIENTS} 家" in preview["text"], preview["text"]
+        fake.callback(SUPERVISOR, preview, preview["reply_markup"]["inline_keyboard"][0][0][
+            "callback_data"])
     done = asyncio.Event()
     asking = asyncio.create_task(ask_during(fake, done))
     seen = 0
@@ -124,6 +132,7 @@ async def measure(fake: FakeBotAPI) -> dict:
     all_sends = sum(1 for c in fake.calls if c.method == "sendMessage" and start <= c.ts <= end)
     latencies = [(answered[u] - pushed[u]) * 1000 for u in pushed if u in answered]
     return {
+        "kind": "survey" if survey else "broadcast",
         "recipients": RECIPIENTS,
         "broadcast_per_s": round((len(bulk) - 1) / (end - start), 1),
         "all_messages_per_s": round(all_sends / (end - start), 1),
@@ -137,4 +146,4 @@ async def measure(fake: FakeBotAPI) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main()), ensure_ascii=False))
+    print(json.dumps(asyncio.run(main("--survey" in sys.argv)), ensure_ascii=False))

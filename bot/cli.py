@@ -330,6 +330,50 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """The platform's report of a period: text on stdout, the sheet and the chart as files."""
+    from datetime import datetime
+
+    from storage.db import create_engine, session_factory
+    from storage.migrate import upgrade
+
+    from .delivery.outgoing import plain_text
+    from .foundation.periods import PeriodError, parse_period
+    from .foundation.workcalendar import WorkCalendar
+    from .reports import charts
+    from .reports.platform_report import collect_report
+    from .reports.platform_sheet import write_report
+    from .reports.platform_text import report_text
+    from .reports.report_files import new_report_dir
+
+    lang = cli_lang()
+    tz = WorkCalendar(settings.calendar).tz
+    try:
+        period = parse_period(args.period, tz, datetime.now(tz).date(), default="year")
+    except PeriodError:
+        print(t("report.bad_period_cli", lang, period=args.period), file=sys.stderr)
+        return 2
+
+    async def run():
+        engine = create_engine(settings.database.url)
+        try:
+            await upgrade(engine)
+            return await collect_report(session_factory(engine), period,
+                                        settings.reports.resolution_target, settings.outcomes)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    folder = Path(args.output) if args.output else new_report_dir(
+        settings.reports.dir, settings.reports.keep_days)
+    folder.mkdir(parents=True, exist_ok=True)
+    sheet = write_report(report, folder / f"platform-report-{period.label}.xlsx", lang)
+    chart, _ = charts.render_report(report, folder, lang)
+    print(plain_text(report_text(report, lang)))
+    print(t("platform.cli_report", lang, period=period.label, sheet=sheet, chart=chart))
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """The terminal chat; Ctrl-C and Ctrl-D end it like /quit (exit code 0)."""
     log_to_file(settings)  # the conversation is the output: no log line among it
@@ -452,6 +496,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="default: from the --output suffix (.xlsx, .csv), else xlsx")
     ledger.add_argument("--output", help="file to write (default: in reports.dir)")
     ledger.set_defaults(func=cmd_export)
+
+    platform = sub.add_parser("report", help="the platform's report (服务企业数, 解决率, outcomes)"
+                              " of a period: text, an xlsx sheet and a PNG chart")
+    platform.add_argument("period", nargs="?", default="year",
+                          help="year, month, 2026-11, 2026-01-01..2026-12-31 (default: year)")
+    platform.add_argument("--output", help="folder for the files (default: in reports.dir)")
+    platform.set_defaults(func=cmd_report)
     return parser
 
 

@@ -5,7 +5,10 @@ from telegram.ext import Application, MessageHandler, filters
 
 from . import fallbacks
 from .answering import enterprise_handlers as enterprise
-from .outreach import broadcast_handlers as broadcasts, subscription_handlers as subscriptions
+from .outreach import (
+    broadcast_handlers as broadcasts, event_handlers as events, subscription_handlers as subscriptions,
+    survey_handlers as surveys,
+)
 from .requests import intake_handlers as intake, staff_handlers as staff
 
 
@@ -16,7 +19,8 @@ def register(application: Application, staff_chat_id: int | None) -> None:
     messages never get here (see `_admit` in bot/channels/telegram_app.py)."""
     application.add_handler(intake.conversation())
     for handler in (staff.handlers(staff_chat_id) + broadcasts.handlers()
-                    + subscriptions.handlers() + enterprise.handlers() + fallbacks.handlers()):
+                    + subscriptions.handlers() + events.handlers() + surveys.handlers()
+                    + enterprise.handlers() + fallbacks.handlers()):
         application.add_handler(handler)
     # After whatever ran: a command or menu button while a dialog is open gets a reminder.
     application.add_handler(MessageHandler(

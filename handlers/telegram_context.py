@@ -1,12 +1,17 @@
 """The application class and callback context that give handlers typed access to services."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.requests.contacts import Identity
-from bot.foundation.i18n import pick_lang
+from bot.foundation.i18n import pick_lang, t
 from bot.app.services import Services
+
+T = TypeVar("T")
 
 
 class SMEApplication(Application):
@@ -47,3 +52,15 @@ async def contact_of(update: Update, context: AppContext, source: str | None = N
         update.effective_user.first_name, pick_lang(update.effective_user.language_code))
     return await context.services.contacts.ensure(who.channel, who.external_id, who.chat_id,
                                                   who.display_name, who.language, source)
+
+
+async def pressed_by(update: Update, context: AppContext, parse: Callable[[str], T | None]
+                     ) -> tuple[Any, T] | None:
+    """The contact pressing a button and what `parse` reads from its data; a stale or forged
+    button is answered as such and gives None."""
+    contact = await contact_of(update, context)
+    choice = parse(update.callback_query.data)
+    if choice is None:
+        await update.callback_query.answer(t("tg.stale_button", contact.language))
+        return None
+    return contact, choice

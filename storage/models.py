@@ -1,10 +1,10 @@
 """SQLAlchemy 2 models. Every schema change gets an Alembic revision in `migrations/`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -66,8 +66,49 @@ class Contact(Base):
     human_ticket_id: Mapped[int | None] = mapped_column(Integer)
     unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The enterprise this person speaks for (the register), once known. No foreign key (as
+    # question_log.contact_id): SQLite could only add one by rebuilding the referenced table.
+    enterprise_id: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_contacts_channel_ext"),)
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_contacts_channel_ext"),
+                      Index("ix_contacts_enterprise", "enterprise_id"))
+
+
+class Enterprise(Base):
+    """The enterprise register, keyed by 统一社会信用代码: the unit of the needs ledger. An
+    enterprise need not be on any channel (needs found by phone or on a visit)."""
+
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(64))
+    district: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[str | None] = mapped_column(String(16))  # micro, small, medium, large
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_enterprises_name", "name"),)
+
+
+class Visit(Base):
+    """A visit to an enterprise (走访): who went, when, what they noted; needs found on it
+    are tickets with source `visit` pointing here."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    visited_on: Mapped[date] = mapped_column(Date)
+    staff_id: Mapped[str | None] = mapped_column(String(64))
+    staff_name: Mapped[str | None] = mapped_column(String(128))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_visits_on", "visited_on"),)
 
 
 class EnterpriseProfile(Base):
@@ -98,6 +139,9 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16))
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     origin: Mapped[str] = mapped_column(String(16))
+    # Where the need was found: chat (filed by the enterprise), phone, visit, survey, event.
+    source: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
+    visit_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: as enterprise_id
     assignee_id: Mapped[str | None] = mapped_column(String(64))
     assignee_name: Mapped[str | None] = mapped_column(String(128))
     department: Mapped[str | None] = mapped_column(String(128))
@@ -134,6 +178,35 @@ class Ticket(Base):
         Index("ix_tickets_followup_due", "followup_due_at"),
         # Covers the staff queue's filter and order: sorted without reading the tickets.
         Index("ix_tickets_queue", "status", "priority", "assignee_id", "id"),
+    )
+
+
+class TicketOutcome(Base):
+    """What a request achieved, by the kind its category has (config `outcomes`): credit
+    granted, a project approved, an amount recovered, or a short result. One row per request,
+    kind and subject (the programme or institution): a later outcome replaces the earlier.
+    Amounts are whole yuan (entered in 万元)."""
+
+    __tablename__ = "ticket_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # financing, project, legal, other
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    institution: Mapped[str | None] = mapped_column(String(128))
+    credit_yuan: Mapped[int | None] = mapped_column(BigInteger)
+    disbursed_yuan: Mapped[int | None] = mapped_column(BigInteger)
+    programme: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str | None] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(String(200))
+    recovered_yuan: Mapped[int | None] = mapped_column(BigInteger)
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", "subject", name="uq_ticket_outcomes_subject"),
+        Index("ix_ticket_outcomes_at", "at"),
     )
 
 
@@ -308,6 +381,82 @@ class Broadcast(Base):
     progress_message_id: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Event(Base):
+    """A service event (对接会, 培训) enterprises are invited to and sign up for."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # matchmaking, training
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    place: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int] = mapped_column(Integer)
+    segment: Mapped[str] = mapped_column(Text)  # JSON, as a broadcast's
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, cancelled
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    author_name: Mapped[str | None] = mapped_column(String(128))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_events_starts", "starts_at"),)
+
+
+class EventSignup(Base):
+    """An enterprise's sign-up: registered within capacity, else waiting (promoted in order
+    when a place frees up), or cancelled; staff mark who attended."""
+
+    __tablename__ = "event_signups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    status: Mapped[str] = mapped_column(String(16))  # registered, waiting, cancelled
+    attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "contact_id", name="uq_event_signups_contact"),
+        Index("ix_event_signups_event", "event_id", "status", "id"),
+    )
+
+
+class Survey(Base):
+    """A questionnaire (from `surveys/<key>.yaml`) sent to a segment of subscribers."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text)  # JSON: the questions as sent
+    segment: Mapped[str] = mapped_column(Text)
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    author_name: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SurveyResponse(Base):
+    """One enterprise's answers to a survey: where it stopped, and when it finished."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the question to answer next
+    answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON: question id → answer
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("survey_id", "contact_id", name="uq_survey_responses_contact"),
+    )
 
 
 class Lease(Base):

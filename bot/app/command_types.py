@@ -35,6 +35,9 @@ class CommandResult:
     files: list[Outgoing] = field(default_factory=list)
     ticket_id: int | None = None  # for the audit log
     ok: bool = True
+    # A guided dialog begins: the channel feeds this staff member's next plain lines to it
+    # (`staff_commands.dialog_line`) with this state, until it is done.
+    dialog: dict | None = None
 
 
 def period_refusal(error: PeriodError, usage: str) -> CommandResult:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, false, or_, select, update
+from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import (
-    Contact, EnterpriseProfile, InboundUpdate, OutboxMessage, PersistedState, QuestionLog,
-    StaffAction, Ticket, TicketEvent, TicketMessage,
+    Contact, Enterprise, EnterpriseProfile, InboundUpdate, OutboxMessage, PersistedState,
+    QuestionLog, StaffAction, Ticket, TicketEvent, TicketMessage, Visit,
 )
 from storage.scrubbing import scrub_column, variants
 
@@ -58,9 +58,33 @@ async def erase_contact(sessions: async_sessionmaker, contact_id: int) -> Erasur
         messages = await _blank_tickets(session, ticket_ids)
         await _forget_state(session, contact)
         await _cut_out(session, contact, ticket_ids, needles)
+        await _leave_register(session, contact, needles)
         contact.display_name = None
         contact.human_ticket_id = None
         return Erasure(profile is not None, questions.rowcount, messages, len(ticket_ids))
+
+
+async def _leave_register(session: AsyncSession, contact: Contact, needles: list[str]) -> None:
+    """The contact leaves the enterprise register: its person's name and phone are removed from
+    the enterprise; an enterprise known only through this person (no other contact, no visit,
+    no need recorded by staff) is anonymised like the person's own records."""
+    if contact.enterprise_id is None:
+        return
+    enterprise = await session.get(Enterprise, contact.enterprise_id)
+    contact.enterprise_id = None
+    if enterprise is None:
+        return
+    if enterprise.contact_name in needles:
+        enterprise.contact_name = None
+    if enterprise.phone in needles:
+        enterprise.phone = None
+    others = await session.scalar(select(func.count()).select_from(Contact).where(
+        Contact.enterprise_id == enterprise.id, Contact.id != contact.id))
+    visits = await session.scalar(select(func.count()).select_from(Visit).where(
+        Visit.enterprise_id == enterprise.id))
+    if not others and not visits:
+        enterprise.name, enterprise.credit_code = ERASED, None
+        enterprise.contact_name = enterprise.phone = None
 
 
 def _identifying(contact: Contact, profile: EnterpriseProfile | None) -> list[str | None]:

@@ -23,6 +23,7 @@ from storage.retention import Pruned, prune
 
 from ..delivery.outgoing import STAFF_CHAT
 from ..delivery.outbox import enqueue
+from ..outreach.events import Events
 from ..foundation.settings import Settings
 from ..foundation.workcalendar import WorkCalendar
 from .kb_status_post import post_kb_status
@@ -61,6 +62,8 @@ async def run_due(services: Services, now: datetime) -> int:
     now = now.astimezone(timezone.utc)
     sent = (await _sla_alerts(services, now) + await _followups(services, now)
             + await post_kb_status(services, now))
+    sent += await Events(services.sessions, services.calendar.tz, services.clock,
+                         services.postman.notify).remind_due(now)
     if sent:
         services.postman.notify()
     return sent

@@ -8,6 +8,9 @@ import logging
 from ..requests import audit
 from .broadcast_commands import COMMANDS as BROADCAST_COMMANDS
 from .command_types import CommandResult, StaffCommand, number
+from .event_commands import COMMANDS as EVENT_COMMANDS
+from .survey_commands import COMMANDS as SURVEY_COMMANDS
+from .platform_commands import COMMANDS as PLATFORM_COMMANDS, outcome_question
 from .kb_status_commands import COMMANDS as KB_STATUS_COMMANDS
 from ..foundation.i18n import t
 from ..delivery.outgoing import esc
@@ -68,7 +71,10 @@ def _ticket_command(name: str):
             return CommandResult(await details(services, ticket_id, everything=bool(text)),
                                  ticket_id=ticket_id)
         outcome = await ticket_action(services, actor, name, ticket_id, text)
-        return CommandResult(outcome_text(outcome, name), ticket_id=ticket_id, ok=outcome.ok)
+        reply = outcome_text(outcome, name)
+        if name == "resolve" and outcome.ok:  # resolving asks for the outcome
+            reply += "\n" + outcome_question(services, outcome.ticket)
+        return CommandResult(reply, ticket_id=ticket_id, ok=outcome.ok)
     return run
 
 
@@ -129,7 +135,8 @@ TICKET_COMMANDS = {
 
 # The single registry: every staff command of every channel.
 REGISTRY: dict[str, StaffCommand] = {**TICKET_COMMANDS, **REPORT_COMMANDS, **BROADCAST_COMMANDS,
-                                     **REVIEW_COMMANDS, **KB_STATUS_COMMANDS}
+                                     **REVIEW_COMMANDS, **KB_STATUS_COMMANDS, **PLATFORM_COMMANDS,
+                                     **EVENT_COMMANDS, **SURVEY_COMMANDS}
 COMMANDS = tuple(REGISTRY)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..delivery.outgoing import Button
 from ..foundation.i18n import t
+from .console_surveys import button_command as survey_command
 
 LANG = "zh-CN"
 # callback data (split on ":") → the terminal command, by the data's first part
@@ -12,6 +13,8 @@ _COMMANDS = {
     "reopen": lambda p: f"/reopen {p[1]}" if len(p) == 2 else None,
     "human": lambda p: "/end" if p[1:] == ["end"] else "/human" if len(p) == 1 else None,
     "new": lambda p: "/new" if len(p) == 1 else None,
+    "ev": lambda p: f"/{p[1]} {p[2]}" if len(p) == 3 and p[1] in ("join", "leave") else None,
+    "sv": lambda p: survey_command(p) if len(p) >= 3 else None,
     "sub": lambda p: "/unsubscribe" if p[1:] == ["off"] else None,
     "tk": lambda p: {"claim": f"/take {p[2]}", "resolve": f"/resolve {p[2]} …",
                      "close": f"/close {p[2]}", "reopen": f"/reopen {p[2]}"}.get(p[1])

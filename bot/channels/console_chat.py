@@ -19,7 +19,7 @@ from knowledge.decision import Decision
 from knowledge.model import Entry
 from storage.saved_state import SavedState
 
-from . import console_buttons, console_subscribe
+from . import console_buttons, console_events, console_subscribe, console_surveys
 from .console_dialog import Dialog, command_name
 from ..answering import answer_views
 from ..answering.answer_text import render_entry, render_under_review
@@ -28,6 +28,7 @@ from ..app.command_types import number
 from ..requests.contacts import ProfileInput
 from ..requests.profiles import industry_choice, numbered_industries, profile_reply
 from ..app.handoff import hand_off
+from ..app.platform_commands import dialog_line
 from ..app.privacy import KEPT_KIND, erase_contact
 from ..app.question_forwarding import forward_question
 from ..foundation.i18n import SUPPORTED, t
@@ -277,6 +278,7 @@ class ConsoleChat:
         self.offering_none = False
         self.forwardable: int | None = None  # the last unanswered question, for /forward
         self.dialog: Dialog | None = None
+        self.staff_dialog: dict | None = None  # a guided staff dialog's state (/record)
         self.kept = SavedState(services.sessions, KEPT_KIND)
         self.staff_actor = Actor("staff", "console", t("console.staff_name", "zh-CN"), Role.ADMIN)
         self.commands = {
@@ -288,6 +290,8 @@ class ConsoleChat:
             "/rate": self.ticket_feedback, "/reopen": self.ticket_feedback,
             "/followup": self.followup, "/deleteme": self.delete_me,
             **{name: self.outside_dialog for name in self.DIALOG_ONLY},
+            **{name: self.events for name in console_events.COMMANDS},
+            **{name: self.surveys for name in console_surveys.COMMANDS},
         }
 
     async def contact(self):
@@ -382,12 +386,18 @@ class ConsoleChat:
             self.remind()
 
     async def staff_line(self, text: str) -> None:
+        if self.staff_dialog is not None and (not text.startswith("/") or text == "/cancel"):
+            result, self.staff_dialog = await dialog_line(self.services, self.staff_actor,
+                                                          self.staff_dialog, text)
+            self.write(plain_text(result.text))
+            return
         name, rest = (text.lstrip("/").split(maxsplit=1) + ["", ""])[:2]
         if not text.startswith("/") or name not in COMMANDS:
             self.write(t("console.staff_help", self.lang))
             return
         result = await run_command(self.services, self.staff_actor, name,
                                    REGISTRY[name].args_of(rest))
+        self.staff_dialog = result.dialog  # a guided dialog begins (or another command ends it)
         buttons = console_buttons.render(result.buttons)
         self.write(plain_text(result.text) + (f"\n    {buttons}" if buttons else ""))
         for file in result.files:
@@ -446,6 +456,12 @@ class ConsoleChat:
         self.write(plain_text(await profile_reply(
             self.services.contacts, (await self.contact()).id, arg,
             self.services.settings.intake.industries, self.lang)))
+
+    async def events(self, name: str, arg: str) -> None:
+        await console_events.command(self, name, arg)
+
+    async def surveys(self, name: str, arg: str) -> None:
+        await console_surveys.command(self, name, arg)
 
     async def subscribe(self, name: str, arg: str) -> None:
         questions = await console_subscribe.command(self, name, arg)

@@ -97,7 +97,7 @@ def enqueue(session: AsyncSession, chat_id: str, message: Outgoing, purpose: str
 
 
 async def enqueue_bulk(session: AsyncSession, messages: Iterable[tuple[str, Outgoing]],
-                       purpose: str, broadcast_id: int) -> None:
+                       purpose: str, broadcast_id: int | None) -> None:
     """Add a broadcast's messages (bulk priority) in one statement, in the caller's
     transaction; identical messages are serialised once."""
     payloads: dict[int, tuple[Outgoing, str]] = {}  # the message is kept: its id stays its own

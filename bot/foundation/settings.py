@@ -198,6 +198,26 @@ class ReportsSettings(Section):
 
     dir: Path = Path("var/reports")
     keep_days: int = Field(7, ge=1)  # report folders older than this are removed
+    resolution_target: float = Field(0.8, gt=0, le=1)  # 解决率 target marked in /report
+
+
+OUTCOME_KINDS = ("financing", "project", "legal", "other")
+
+
+class OutcomesSettings(Section):
+    """What resolving a request asks for, by the outcome kind of its category (categories not
+    listed give a short result), and the bounds of what is accepted."""
+
+    kinds: dict[str, Literal["financing", "project", "legal", "other"]] = {
+        "financing": "financing", "project": "project", "legal": "legal"}
+    programmes: Listed[str] = ["高企", "科小", "专精特新", "小巨人", "名优产品目录", "扶持资金"]
+    levels: Listed[str] = ["国家", "自治区", "市"]
+    # One amount (credit granted, disbursed, recovered) above this many 万元 is refused as a
+    # typing error: 1,000,000 万元 = 100 亿元.
+    max_amount_wan: float = Field(1_000_000, gt=0)
+
+    def kind_of(self, category: str) -> str:
+        return self.kinds.get(category, "other")
 
 
 class BroadcastSettings(Section):
@@ -230,6 +250,7 @@ class Settings(Section):
     intake: IntakeSettings = IntakeSettings()
     broadcast: BroadcastSettings = BroadcastSettings()
     reports: ReportsSettings = ReportsSettings()
+    outcomes: OutcomesSettings = OutcomesSettings()
     retention: RetentionSettings = RetentionSettings()
     logging: LoggingSettings = LoggingSettings()
 

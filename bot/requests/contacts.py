@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.batching import GroupCommit
 from storage.db import insert_or_skip
+from storage.enterprises import EnterpriseInput, link_contact
 from storage.models import Contact, EnterpriseProfile, utcnow
 
 CONTACTS = Contact.__table__
@@ -91,6 +92,11 @@ class ContactRepository:
                 profile.industry = data.industry
             profile.consent_at = utcnow()
             profile.updated_at = utcnow()
+            contact = await session.get(Contact, contact_id)
+            if contact is not None:  # the contact speaks for this enterprise of the register
+                await link_contact(session, contact, EnterpriseInput(
+                    data.credit_code, name=data.company_name, contact_name=data.contact_name,
+                    phone=data.phone))
 
     async def update_profile(self, contact_id: int, field: str, value: str | None) -> bool:
         """Change one field of a saved profile (already validated); False without one."""

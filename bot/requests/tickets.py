@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.batching import GroupCommit
+from storage.enterprises import REGISTER_CHANNEL
 from storage.models import Contact, EnterpriseProfile, Ticket, TicketEvent, TicketMessage, utcnow
 
 from ..delivery.outgoing import STAFF_CHAT, Outgoing
@@ -56,6 +57,9 @@ class _NewTicket:
     attachments: tuple[Content, ...]
     origin: str
     context: dict | None
+    source: str = "chat"
+    visit_id: int | None = None
+    recorded_by: Actor | None = None  # staff recording a need found off the chat
 
 
 class TicketService:
@@ -98,6 +102,8 @@ class TicketService:
 
     def _to_enterprise(self, session: AsyncSession, contact: Contact, message: Outgoing,
                        purpose: str, ticket: Ticket | None) -> None:
+        if contact.channel == REGISTER_CHANNEL:
+            return  # an enterprise of the register, not on any channel: nobody to tell
         enqueue(session, contact.chat_id, message, purpose, ticket.id if ticket else None)
 
     def _to_thread(self, session: AsyncSession, ticket: Ticket, message: Outgoing,
@@ -130,6 +136,15 @@ class TicketService:
         self.notify()
         return ticket
 
+    async def record(self, session: AsyncSession, contact_id: int, category: str,
+                     description: str, source: str, actor: Actor,
+                     visit_id: int | None = None) -> Ticket:
+        """A need staff found off the chat (phone, visit, survey, event), created inside the
+        caller's transaction like one filed in chat, with its source; call `notify` after."""
+        [ticket] = await self._create_all(session, [_NewTicket(
+            contact_id, category, description, (), "staff", None, source, visit_id, actor)])
+        return ticket
+
     async def _create_all(self, session: AsyncSession, requests: list[_NewTicket]
                           ) -> list[Ticket]:
         """Tickets created together (group commit): one query for their senders, one insert
@@ -141,7 +156,8 @@ class TicketService:
         for request in requests:
             ticket = Ticket(contact_id=request.contact_id, category=request.category,
                             description=request.description, status=Status.NEW,
-                            origin=request.origin, created_at=now, updated_at=now,
+                            origin=request.origin, source=request.source,
+                            visit_id=request.visit_id, created_at=now, updated_at=now,
                             context=json.dumps(request.context, ensure_ascii=False)
                             if request.context else None)
             self.sla.start(ticket, now)
@@ -150,11 +166,13 @@ class TicketService:
         await session.flush()
         for request, ticket in zip(requests, tickets, strict=True):
             contact, profile = people[request.contact_id]
-            self._event(session, ticket, Actor("enterprise", contact.external_id,
-                                               contact.display_name or ""), "created")
+            author = request.recorded_by or Actor("enterprise", contact.external_id,
+                                                  contact.display_name or "")
+            self._event(session, ticket, author, "created",
+                        detail=None if request.source == "chat" else request.source)
             session.add(TicketMessage(ticket_id=ticket.id, direction="in", kind="text",
-                                      text=request.description, author_id=contact.external_id,
-                                      author_name=contact.display_name))
+                                      text=request.description, author_id=author.id,
+                                      author_name=author.name))
             for item in request.attachments:
                 session.add(TicketMessage(ticket_id=ticket.id, direction="in", kind=item.kind,
                                           text=item.text, file_id=item.file_id,
@@ -405,7 +423,9 @@ class TicketService:
             ticket.status = Status.RESOLVED
             ticket.resolved_at = self.clock()
             ticket.resolution = summary.strip() or None
-            ticket.followup_due_at = self.sla.followup_due(ticket.resolved_at)
+            # An enterprise of the register alone is not on a channel to be asked.
+            ticket.followup_due_at = None if contact.channel == REGISTER_CHANNEL \
+                else self.sla.followup_due(ticket.resolved_at)
             ticket.followup_asked_at = ticket.followup_result = None
             ticket.followup_answered_at = None
             self._to_enterprise(session, contact, self.views.resolved(ticket, contact),

@@ -22,6 +22,7 @@ from bot.requests.tickets import Content
 
 from ..telegram_context import AppContext, contact_of
 from ..delivery.telegram_html import decode_callback
+from ..outreach import survey_handlers
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -118,6 +119,8 @@ async def question(update: Update, context: AppContext) -> None:
         return await my_tickets(update, context)
     if action == "human":
         return await human(update, context)
+    if await survey_handlers.typed(update, context):  # a survey waits for this answer
+        return
     contact = await contact_of(update, context)
     if contact.human_ticket_id is not None:
         outcome = await context.services.tickets.enterprise_message(

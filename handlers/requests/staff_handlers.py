@@ -11,8 +11,9 @@ from bot.requests import audit
 from bot.app.command_types import CommandResult
 from bot.foundation.i18n import t
 from bot.foundation.numbers import whole_number
-from bot.delivery.outgoing import Outgoing, esc
+from bot.delivery.outgoing import STAFF_CHAT, Outgoing, esc
 from bot.requests.staff_directory import Actor
+from bot.app.platform_commands import dialog_line, outcome_question
 from bot.app.staff_commands import COMMANDS, REGISTRY, outcome_text, run_command, ticket_action
 from bot.requests.tickets import Content
 
@@ -20,6 +21,7 @@ from ..telegram_context import AppContext
 from ..delivery.telegram_html import decode_callback
 
 LANG = "zh-CN"
+DIALOG = "staff_dialog"  # user_data: the state of a staff member's guided dialog
 
 
 def actor_of(update: Update, context: AppContext) -> Actor:
@@ -75,6 +77,10 @@ async def command(update: Update, context: AppContext) -> None:
     if await refuse_outsider(update, context, actor, name):
         return
     result = await run_command(context.services, actor, name, REGISTRY[name].args_of(rest))
+    if result.dialog is not None:
+        context.user_data[DIALOG] = result.dialog
+    else:
+        context.user_data.pop(DIALOG, None)  # another command ends a guided dialog
     await answer_in_place(update, context, result)
 
 
@@ -100,12 +106,31 @@ async def card_button(update: Update, context: AppContext) -> None:
     await audit.record(context.services.sessions, actor, f"button:{action}",
                        "ok" if outcome.ok else "refused", ticket_id)
     await query.answer(outcome_text(outcome, action), show_alert=not outcome.ok)
+    if action == "resolve" and outcome.ok:  # resolving asks for the outcome, in its thread
+        await context.services.postman.send(STAFF_CHAT, Outgoing(
+            text=outcome_question(context.services, outcome.ticket), in_ticket_thread=True),
+            "notify", ticket_id)
+
+
+async def dialog_message(update: Update, context: AppContext) -> None:
+    """A line of the staff member's guided dialog (`/record` without arguments)."""
+    actor = actor_of(update, context)
+    result, state = await dialog_line(context.services, actor, context.user_data[DIALOG],
+                                      update.effective_message.text)
+    if state is None:
+        context.user_data.pop(DIALOG, None)
+    else:
+        context.user_data[DIALOG] = state
+    await answer_in_place(update, context, result)
 
 
 async def group_message(update: Update, context: AppContext) -> None:
     """A staff message in the group: a reply to a ticket or in its topic is relayed; `//` is
     an internal note; anything else is the staff's own conversation and left alone."""
     message = update.effective_message
+    if (DIALOG in context.user_data and message.text and not message.reply_to_message
+            and not message.is_topic_message):
+        return await dialog_message(update, context)
     tickets = context.services.tickets
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     thread = message.message_thread_id if message.is_topic_message else None

@@ -88,3 +88,38 @@ async def test_questions_logged_before_0004_are_linked_to_their_contacts(tmp_pat
     finally:
         await engine.dispose()
     assert [tuple(row) for row in linked] == [("601", 7), ("999", None), (None, None)]
+
+
+async def test_profiles_before_0007_become_enterprises_their_contacts_linked(tmp_path):
+    engine = create_engine(database_url(tmp_path, "register", empty=True))
+    now = utcnow()
+    try:
+        await upgrade(engine, "0005")
+        async with engine.begin() as conn:
+            for contact_id in (1, 2, 3, 4):
+                await conn.execute(text(
+                    "INSERT INTO contacts (id, channel, external_id, chat_id, language,"
+                    " created_at) VALUES (:id, 'telegram', :ext, :ext, 'zh-CN', :now)"),
+                    {"id": contact_id, "ext": str(600 + contact_id), "now": now})
+            # Two people of one company (same code), one without a code, one erased (empty).
+            for contact_id, name, code in ((1, "甲科技有限公司", "91350100M000100Y43"),
+                                           (2, "甲科技", "91350100M000100Y43"),
+                                           (3, "乙商贸有限公司", None), (4, None, None)):
+                await conn.execute(text(
+                    "INSERT INTO enterprise_profiles (contact_id, company_name, credit_code,"
+                    " industry, updated_at) VALUES (:id, :name, :code, '制造业', :at)"),
+                    {"id": contact_id, "name": name, "code": code,
+                     "at": now.replace(microsecond=contact_id)})
+        await upgrade(engine, "0007")
+        async with engine.connect() as conn:
+            enterprises = (await conn.execute(text(
+                "SELECT id, credit_code, name, industry FROM enterprises ORDER BY id"))).all()
+            links = (await conn.execute(text(
+                "SELECT id, enterprise_id FROM contacts ORDER BY id"))).all()
+            await conn.execute(text("SELECT source, visit_id FROM tickets"))
+    finally:
+        await engine.dispose()
+    [(first, code, name, industry), (second, none, other, _)] = [tuple(e) for e in enterprises]
+    assert (code, name, industry) == ("91350100M000100Y43", "甲科技有限公司", "制造业")
+    assert (none, other) == (None, "乙商贸有限公司")
+    assert [tuple(link) for link in links] == [(1, first), (2, first), (3, second), (4, None)]
