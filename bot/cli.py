@@ -239,7 +239,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 # ---- database and channels ------------------------------------------------------------------
 
+def _quiet_alembic() -> None:
+    """Alembic's INFO lines (plugins, each migration) are noise to whoever runs the command:
+    it prints what it did itself."""
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    _quiet_alembic()  # before alembic is imported: it logs its plugins on import
     from storage.db import create_engine
     from storage.migrate import current_revision, downgrade, upgrade
 
@@ -290,8 +297,7 @@ def cmd_updates(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """The needs ledger of a period as .xlsx or CSV."""
-    # Alembic (loaded and run on the way) logs routine INFO lines that would bury the result.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    _quiet_alembic()
     from datetime import datetime
 
     from storage.db import create_engine, session_factory

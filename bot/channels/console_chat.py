@@ -302,7 +302,11 @@ class ConsoleChat:
         self.write(t("console.welcome", self.lang, entries=len(self.services.knowledge.kb.entries)))
 
     async def resume(self) -> None:
-        """Reopen the `/new` an earlier run left unfinished."""
+        """Say that the conversation is still with staff (a restart must not hide it), and
+        reopen the `/new` an earlier run left unfinished."""
+        contact = await self.contact()
+        if contact.human_ticket_id is not None:
+            self.write(t("console.still_with_staff", self.lang, id=contact.human_ticket_id))
         intake = ConsoleIntake.restore(self, await self.kept.load(KEPT_KEY))
         if intake is not None:
             self.dialog = intake

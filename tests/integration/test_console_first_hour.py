@@ -158,3 +158,10 @@ async def test_staff_messages_are_labelled_with_their_request_after_a_restart(se
     await chat(settings, *FILE_REQUEST, "/quit")
     text = await chat(settings, "/human", "/quit")
     assert "[→ 员工群 · #2] #2 【其他】" in text
+
+
+async def test_a_restart_says_the_conversation_is_still_with_staff(settings):
+    await chat(settings, *FILE_REQUEST, "/as staff", "/reply 1 请提供合同", "/quit")
+    text = await chat(settings, "合同已经发了", "/end", "/quit")
+    assert "您仍在与平台工作人员对话（需求 #1）" in text.split("合同已经发了")[0]
+    assert text.index("您仍在与平台工作人员对话") < text.index("💬 #1")
