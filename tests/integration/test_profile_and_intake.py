@@ -6,25 +6,13 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.app.services import running_services
-from bot.channels.console_chat import run_console
+from tests.integration.test_console import chat
 from bot.foundation.periods import parse_period
 from bot.reports.ledger import ledger_rows
 from storage.models import EnterpriseProfile
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 PROFILE = ("某某科技有限公司", "91350100M000100Y43", "张三", "13800138000")
-
-
-async def lines(*items):
-    for item in items:
-        yield item + "\n"
-
-
-async def chat(settings, *inputs) -> str:
-    out: list[str] = []
-    async with running_services(settings) as services:
-        await run_console(services, "zh-CN", lines(*inputs), out.append)
-    return "\n".join(out)
 
 
 async def ledger(settings) -> list:
