@@ -47,6 +47,10 @@ class E5Encoder:
             self._recent[text] = found
         return found
 
+    def forget(self) -> None:
+        """Drop the embeddings held in memory (benchmarks measure inference, not the cache)."""
+        self._cache, self._recent = {}, {}
+
     def missing(self, texts: list[str]) -> int:
         """How many of `texts` have no cached embedding yet."""
         cache = self._loaded()
