@@ -70,6 +70,10 @@ def load_synonyms(path: Path, lang: str | None = None) -> tuple[Synonyms, list[P
             key = normalize(word)
             if not key or key == target:
                 continue
+            if len(key) < 2:  # "®标" is "标" once normalised: it would fire on every 标
+                problems.append(Problem(path, None, t("kb.synonyms_too_short", lang, word=word,
+                                                      key=key, term=canonical)))
+                continue
             if key in variants and variants[key] != target:
                 problems.append(
                     Problem(path, None, t("kb.synonyms_conflict", lang, word=word,

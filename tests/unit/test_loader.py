@@ -89,6 +89,11 @@ def test_synonym_conflict_is_reported(kb_root, kb_dir):
     assert any("高企" in p for p in problems_of(kb_dir))
 
 
+def test_a_synonym_of_one_character_once_normalised_is_refused(kb_root, kb_dir):
+    write(kb_root / "synonyms.yaml", "注册商标标记: [R标, ®标]\n")
+    assert any("®标" in p and "“标”" in p for p in problems_of(kb_dir))
+
+
 MARKED = """- id: x-one
   question: 新问题
   answer: 有答案
