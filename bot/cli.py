@@ -80,8 +80,8 @@ def cmd_kb_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.calibration import (Example, calibrate, load_out_of_scope, phrasing_examples,
-                                       write_calibration)
+    from knowledge.calibration import (calibrate, load_out_of_scope, phrasing_examples,
+                                       with_negatives, write_calibration)
     from knowledge.evaluation import EVAL_DIR, examples, load_questions
     from knowledge.loader import check_directory
     from knowledge.normalize import normalize
@@ -116,9 +116,8 @@ def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     if encoder is not None and questions:  # embedded once, cached beside the phrasings
         encoder.embed_many([rankers[0].expand(normalize(q.text)) for q in questions])
     for ranker in rankers:
-        train = (examples(questions) + [Example(normalize(q), frozenset(), "near")
-                                        for q in out_of_scope]
-                 if questions else phrasing_examples(ranker, out_of_scope))
+        train = (with_negatives(examples(questions), out_of_scope) if questions
+                 else phrasing_examples(ranker, out_of_scope))
         results[ranker.name] = calibrate(ranker, train)
     path = write_calibration(directory, kb.fingerprint, results)
     for name, (model, summary) in results.items():

@@ -67,12 +67,11 @@ class Observed:
     kind: np.ndarray  # "in", "near", "far"
     right_gap: np.ndarray  # best score − the right entry's score when it is 2nd or 3rd, else nan
     shown_ids: list[list[str]]
-    scores: list[list[float]]
     expected: list[frozenset[str]]
 
 
 def observe(ranker: Ranker, examples: list[Example]) -> Observed:
-    rows, correct, kinds, gaps, ids, scores = [], [], [], [], [], []
+    rows, correct, kinds, gaps, ids = [], [], [], [], []
     for ex in examples:
         ranked = ranker.rank(ex.query, limit=3, exclude=ex.exclude)
         signals = features(ex.query, ranked, ranker.evidence(ex.query, ranked, ex.exclude))
@@ -83,10 +82,9 @@ def observe(ranker: Ranker, examples: list[Example]) -> Observed:
         later = [ranked[0].score - c.score for c in ranked[1:] if c.entry.id in ex.expected]
         gaps.append(min(later) if later and not correct[-1] else np.nan)
         ids.append(got)
-        scores.append([c.score for c in ranked])
     return Observed(ranker.features, np.asarray(rows, dtype=float).reshape(-1, len(ranker.features)),
                     np.asarray(correct, dtype=bool), np.asarray(kinds), np.asarray(gaps),
-                    ids, scores, [ex.expected for ex in examples])
+                    ids, [ex.expected for ex in examples])
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndarray, ...]:
@@ -187,6 +185,11 @@ def fit_model(obs: Observed) -> tuple[DecisionModel, dict]:
                           tuple(scale.tolist()),
                           answer_at, suggest_at, related_gap)
     return model, summarise(obs, conf, model)
+
+
+def with_negatives(examples: list[Example], out_of_scope: list[str]) -> list[Example]:
+    """Realistic questions plus the knowledge base's out-of-scope list (as near-domain)."""
+    return examples + [Example(normalize(q), frozenset(), "near") for q in out_of_scope]
 
 
 def phrasing_examples(ranker: Ranker, out_of_scope: list[str]) -> list[Example]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .ranking import Candidate
+from .ranking import Candidate, Ranker
 
 BASE_FEATURES = ("score", "margin", "length")
 
@@ -74,7 +74,7 @@ class DecisionModel:
 
 
 # Used only for a knowledge base that was never calibrated (fitted on the bundled one).
-_NAMES = ("score", "margin", "coverage", "length")
+_NAMES = Ranker.features
 DEFAULT_MODELS = {
     "lexical": DecisionModel(_NAMES, (-0.4, 2.4, 0.7, 0.6, 0.3), (0.6, 0.08, 0.43, 2.8),
                              (0.16, 0.07, 0.24, 0.6), 0.8, 0.4, 0.045),

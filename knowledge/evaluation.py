@@ -25,7 +25,8 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from .bm25 import BM25Index
-from .calibration import Example, calibrate, load_out_of_scope, read_calibration
+from .calibration import (Example, calibrate, load_out_of_scope, read_calibration,
+                          with_negatives)
 from .decision import Decision, DecisionModel, decide
 from .loader import load_knowledge_base
 from .model import KnowledgeBase
@@ -161,8 +162,7 @@ def run(kb_dir: Path, eval_dir: Path = EVAL_DIR, semantic: bool = False,
         raise SystemExit(f"evaluation set refers to unknown entries: {', '.join(unknown)}")
     phrasings = Phrasings(kb)
     calibration = read_calibration(kb_dir)
-    dev = examples(splits["dev"]) + [Example(normalize(q), frozenset(), "near")
-                                      for q in load_out_of_scope(kb_dir)]
+    dev = with_negatives(examples(splits["dev"]), load_out_of_scope(kb_dir))
     matchers: list[tuple[str, Ranker, DecisionModel]] = []
     lexical = LexicalRanker(kb, phrasings)
     matchers.append(("project (lexical)", lexical, calibration.for_ranker("lexical")

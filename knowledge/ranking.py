@@ -194,15 +194,23 @@ class SemanticRanker(LexicalRanker):
         super().__init__(kb, phrasings)
         self.encoder = encoder
         self.matrix = encoder.embed_many(self.rows.expanded)
+        self._last: tuple | None = None
 
     def parts(self, query: str, exclude: int | None = None
               ) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
-        """Best cosine per entry, the lexical score per entry, the closest phrasings."""
+        """Best cosine per entry, the lexical score per entry, the closest phrasings. The last
+        result is kept: ranking and then its evidence ask for the same query (one tuple, so a
+        thread never reads another query's parts)."""
+        last = self._last
+        if last is not None and last[0] == (query, exclude):
+            return last[1]
         cosine = self.matrix @ self.encoder.embed(self.expand(query))
         if exclude is not None:
             cosine[exclude] = -1.0
         lexical, closest = super().scored(query, exclude)
-        return self.rows.max_per_entry(cosine), lexical, closest
+        found = (self.rows.max_per_entry(cosine), lexical, closest)
+        self._last = ((query, exclude), found)
+        return found
 
     def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
         cosine, lexical, closest = self.parts(query, exclude)

@@ -180,7 +180,7 @@ async def none_of_these(update: Update, context: AppContext) -> None:
     contact = await contact_of(update, context)
     await query.answer()
     parts = decode_callback(query.data)
-    question_id = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    question_id = whole_number(parts[1]) if len(parts) == 2 else None
     await send(context, contact.chat_id, answer_views.no_answer(contact.language,
                                                                 question_id or None))
 
@@ -190,8 +190,9 @@ async def forward_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     contact = await contact_of(update, context)
     parts = decode_callback(query.data)
-    ticket = (await forward_question(context.services, contact, int(parts[1]))
-              if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) < 12 else None)
+    question_id = whole_number(parts[1]) if len(parts) == 2 else None
+    ticket = (await forward_question(context.services, contact, question_id)
+              if question_id is not None else None)
     await query.answer(None if ticket else t("tg.stale_button", contact.language))
 
 
