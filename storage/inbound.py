@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,6 +54,18 @@ class InboundStore:
         self._claimed: set[int] = set()  # claimed by this process, being processed
         self._done: list[int] = []
         self._flusher: asyncio.Task | None = None
+        # Set when this process polls: Telegram serves getUpdates to one consumer only, so a
+        # claim older than this was made by a process that is gone (its update is processed
+        # again at once, in order, rather than after `replay_after_s`).
+        self.sole_consumer_since: datetime | None = None
+
+    def stale_before(self, grace_s: float) -> datetime:
+        """Claims made before this moment are abandoned: older than `grace_s`, or made
+        before this process became the only consumer of updates."""
+        cutoff = utcnow() - timedelta(seconds=grace_s)
+        if self.sole_consumer_since is not None:
+            return max(cutoff, self.sole_consumer_since)
+        return cutoff
 
     async def record(self, update_id: int, payload: str) -> bool:
         """Store one raw update; False when it was already received."""

@@ -48,7 +48,8 @@ async def _admit(update: Update, context: AppContext) -> None:
     if is_placeholder(update):  # it could not be parsed: recorded as failed already
         raise ApplicationHandlerStop
     services = context.services
-    stale_before = utcnow() - timedelta(seconds=services.settings.telegram.replay_after_s)
+    stale_before = services.extras["inbound"].stale_before(
+        services.settings.telegram.replay_after_s)
     admission = await services.extras["gate"].admit(update.update_id, identity_of(update),
                                                      stale_before)
     if not admission.fresh:
@@ -135,6 +136,15 @@ async def _replay_once(application: SMEApplication, store: InboundStore,
         if update is not None:
             store.counts["replayed"] += 1
             await application.update_queue.put(update)
+
+
+async def resume_as_poller(application: SMEApplication) -> None:
+    """Before polling starts: this process is now the only consumer of updates, so what an
+    earlier process stored but did not finish is queued at once, ahead of anything new, and
+    each chat's messages stay in order (an intake step is not overtaken by the next one)."""
+    store = application.services.extras["inbound"]
+    store.sole_consumer_since = utcnow()
+    await _replay_once(application, store, None)
 
 
 def _leadership(application: SMEApplication) -> Leadership:

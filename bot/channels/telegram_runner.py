@@ -12,7 +12,9 @@ from aiohttp import web
 
 from ..foundation.settings import Settings
 from ..app.services import Services, running_services
-from .telegram_app import ALLOWED_UPDATES, build_application, running_application
+from .telegram_app import (
+    ALLOWED_UPDATES, build_application, resume_as_poller, running_application,
+)
 from ..foundation.log_throttle import LogThrottle
 from .web_guard import ConnectionGuard, GuardedSite, ensure_descriptors, quiet_loop_errors
 from .web_server import make_web_app
@@ -34,6 +36,7 @@ def _stop_event() -> asyncio.Event:
 @asynccontextmanager
 async def polling(services: Services) -> AsyncIterator:
     async with running_application(build_application(services)) as application:
+        await resume_as_poller(application)
         await application.updater.start_polling(
             allowed_updates=ALLOWED_UPDATES,
             timeout=services.settings.telegram.poll_timeout)
