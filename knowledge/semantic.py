@@ -39,7 +39,7 @@ class E5Encoder:
         ranking and its evidence both ask."""
         found = self._recent.get(text)
         if found is None and self._cache is not None:
-            found = self._cache.get(hashlib.sha1(text.encode("utf-8")).hexdigest())
+            found = self._cache.get(_key(text))
         if found is None:
             found = np.asarray(self.model.query(text), dtype=np.float32)
             if len(self._recent) >= 64:
@@ -51,19 +51,23 @@ class E5Encoder:
         """Drop the embeddings held in memory (benchmarks measure inference, not the cache)."""
         self._cache, self._recent = {}, {}
 
-    def missing(self, texts: list[str]) -> int:
+    def missing(self, texts: list[str], passages: bool = False) -> int:
         """How many of `texts` have no cached embedding yet."""
         cache = self._loaded()
-        return sum(1 for t in set(texts) if hashlib.sha1(t.encode("utf-8")).hexdigest() not in cache)
+        return sum(1 for t in set(texts) if _key(t, passages) not in cache)
 
-    def embed_many(self, texts: list[str]) -> np.ndarray:
+    def embed_many(self, texts: list[str], passages: bool = False) -> np.ndarray:
+        """Embeddings of phrasings (as queries: they are compared with questions), or of
+        `passages` (e5's other side: longer texts a question is looked up in)."""
         cache = self._loaded()
-        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        keys = [_key(t, passages) for t in texts]
         missing = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in cache]
         if missing:
-            log.info("embedding %d phrasings (cache: %s)", len(missing), self.cache_path)
+            log.info("embedding %d %s (cache: %s)", len(missing),
+                     "passages" if passages else "phrasings", self.cache_path)
             for key, text in missing:
-                cache[key] = self.embed(text)
+                cache[key] = (np.asarray(self.model.passage(text), dtype=np.float32)
+                              if passages else self.embed(text))
             self._write_cache(cache)
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
@@ -92,6 +96,10 @@ class E5Encoder:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, **cache)
         os.replace(tmp, self.cache_path)
+
+
+def _key(text: str, passage: bool = False) -> str:
+    return hashlib.sha1((("passage: " if passage else "") + text).encode("utf-8")).hexdigest()
 
 
 def load_encoder(cache_dir: Path | None) -> E5Encoder | None:

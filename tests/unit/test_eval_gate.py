@@ -30,7 +30,7 @@ def test_evaluation_set_is_big_and_split():
 # and 100 % of far questions not answered directly; lexical: 63.3 %, 3.0 %, 86.7 %, 79.5 %, 96 %,
 # 100 %). Removing the synonyms, the homophone correction or the learned decision fails them.
 FLOORS = {
-    "project (semantic)": dict(direct_correct=0.63, ranking_top1=0.84, shown=0.82),
+    "project (semantic)": dict(direct_correct=0.67, ranking_top1=0.84, shown=0.83),
     "project (lexical)": dict(direct_correct=0.60, ranking_top1=0.84, shown=0.76),
 }
 CEILING_WRONG = {"project (semantic)": 0.03, "project (lexical)": 0.035}
