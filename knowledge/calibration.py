@@ -26,6 +26,7 @@ from .ranking import Ranker
 MAX_WRONG_DIRECT = 0.025  # in-scope questions answered directly with a wrong entry
 MAX_NEAR_DIRECT = 0.10  # near-domain questions answered directly
 MAX_FAR_DIRECT = 0.01
+SUGGEST_MISS_COST = 0.5  # see choose_thresholds
 RELATED_COVERAGE = 0.8  # share of "right entry ranked 2nd/3rd" cases the related gap reaches
 FOLDS = 5
 
@@ -144,14 +145,16 @@ def choose_thresholds(obs: Observed, conf: np.ndarray) -> tuple[float, float, fl
             best_answer, best_correct = float(at), int(right)
     gaps = obs.right_gap[~np.isnan(obs.right_gap)]
     related_gap = float(np.quantile(gaps, RELATED_COVERAGE)) if len(gaps) else 0.0
-    # Suggest where the right entry is more often among the suggestions than the question is
-    # one the guide does not answer.
+    # Suggest where the suggestions hold the right entry more often than they miss: a far
+    # question shown suggestions costs as much as one helped gains; a near-domain one or an
+    # in-scope one whose suggestions miss costs half (its user loses little: "none of these"
+    # passes the question to staff, as the no-answer reply would).
     helped = is_in & np.array([bool(set(ids) & e) for ids, e in zip(obs.shown_ids, obs.expected)])
-    best_suggest, best_gain = best_answer, 0
+    best_suggest, best_gain = best_answer, 0.0
     for at in np.unique(np.round(conf[conf < best_answer], 4)):
         zone = (conf >= at) & (conf < best_answer)
-        gain = int((zone & helped).sum()) - int((zone & ~is_in).sum()) \
-            - int((zone & is_in & ~helped).sum())
+        gain = (zone & helped).sum() - (zone & far).sum() - SUGGEST_MISS_COST * (
+            (zone & near).sum() + (zone & is_in & ~helped).sum())
         if gain > best_gain:
             best_suggest, best_gain = float(at), gain
     return best_answer, best_suggest, related_gap

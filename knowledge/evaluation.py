@@ -75,6 +75,7 @@ class Question:
     ids: frozenset[str]  # the entries that answer it; empty for near-domain and far questions
     kind: str  # "in", "uncovered" (written for a chapter, no entry answers it), "near", "far"
     chapter: str = ""
+    blind: bool = True  # False in the legacy files (written by people who knew the entries)
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -83,10 +84,11 @@ def load_questions(path: Path) -> list[Question]:
     out: list[Question] = []
     for file in files:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        blind = not file.name.startswith("legacy")
         for item in data.get("in_scope") or []:
             ids = item.get("ids") or [item["id"]]
             chapter = item.get("chapter") or str(ids[0]).split("-")[0]
-            out.append(Question(str(item["q"]), frozenset(map(str, ids)), "in", chapter))
+            out.append(Question(str(item["q"]), frozenset(map(str, ids)), "in", chapter, blind))
         for item in data.get("uncovered") or []:
             out.append(Question(str(item["q"]), frozenset(), "uncovered", str(item["chapter"])))
         for key, kind in (("near_domain", "near"), ("out_of_scope", "near"), ("far", "far")):
@@ -95,9 +97,13 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def examples(questions: list[Question]) -> list[Example]:
-    """Training examples; questions no entry answers count as near-domain ones."""
+    """Training examples; questions no entry answers count as near-domain ones. In-scope
+    questions written by people who knew the entries are left out: far easier than users'
+    questions (on the development split 95 % of them were answered directly against 69 % of
+    the blind ones, at a sixth of the wrong answers), they made the fitted thresholds trust
+    too much — 2.4 % wrong answers cross-validated over all, 4.1 % over the blind ones."""
     return [Example(normalize(q.text), q.ids, "near" if q.kind == "uncovered" else q.kind)
-            for q in questions]
+            for q in questions if q.blind or q.kind != "in"]
 
 
 @dataclass
