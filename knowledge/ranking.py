@@ -124,7 +124,10 @@ class LexicalRanker(Ranker):
         super().__init__(kb, phrasings)
         rows = self.rows
         answers = normalize_many([e.answer for e in kb.entries])
-        self.homophones = Homophones(rows.normalized + answers)
+        questions = {row[0] for row in rows.rows_of}  # an entry's first phrasing
+        self.homophones = Homophones(
+            [rows.normalized[r] for r in sorted(questions)] + answers,
+            [text for r, text in enumerate(rows.normalized) if r not in questions])
         self.answers = [kb.synonyms.expand(a) for a in answers]
         doc_ids, tokens = ngram_postings(rows.expanded + self.answers,
                                          np.concatenate((rows.entry_index,

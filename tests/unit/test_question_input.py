@@ -6,7 +6,7 @@ import pytest
 from bot.answering.answer_views import MAX_LINKED, linked
 from bot.answering.assistant import Assistant, InputProblem
 from knowledge.decision import Decision
-from knowledge.homophones import Homophones
+from knowledge.ranking import LexicalRanker
 from knowledge.loader import load_knowledge_base
 from knowledge.normalize import normalize
 from knowledge.service import KnowledgeService
@@ -71,9 +71,7 @@ def test_an_english_question_is_never_answered_by_letters_it_shares(assistant, t
 
 
 def test_typos_typed_on_a_pinyin_keyboard_are_corrected():
-    kb = load_knowledge_base(BUNDLED)
-    homophones = Homophones([normalize(e.answer) for e in kb.entries]
-                            + [normalize(p) for e in kb.entries for p in e.phrasings])
+    homophones = LexicalRanker(load_knowledge_base(BUNDLED)).homophones
     assert homophones.correct("开发漂") == "开发票"
     assert homophones.correct("辞腿员工") == "辞退员工"
     assert homophones.correct("工商保险怎么报销") == "工伤保险怎么报销"
