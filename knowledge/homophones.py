@@ -1,9 +1,10 @@
 """Typos typed on a pinyin keyboard (发漂 for 发票, 辞腿 for 辞退, 工商保险 for 工伤保险).
 
-A query's 3- and 2-character runs that the knowledge base never uses are replaced by the
+A query's 3- and 2-character runs that the knowledge base does not use are replaced by the
 knowledge base's run that sounds the same (toneless pinyin), the most frequent one when several
-do, only a term it uses at least MIN_COUNT times, and only where one character differs. Runs the knowledge base uses are left alone, so its
-own words are never "corrected".
+do, only a term it uses at least MIN_COUNT times, and only where one character differs. Runs of
+its questions and answers, and runs recurring in its alternates, are left alone, so its own
+words are never "corrected"; a typo an alternate holds on purpose is.
 """
 from __future__ import annotations
 
