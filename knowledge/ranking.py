@@ -25,7 +25,10 @@ from .normalize import normalize_many
 FUZZ_WEIGHT = 0.1  # rapidfuzz's share of the lexical score
 FUZZ_SHORTLIST = 10  # entries whose phrasings are compared with rapidfuzz
 SCALE = 5.0  # maps BM25 / log(1 + idf mass) onto [0, 1): x / (x + SCALE)
-SEMANTIC_LEXICAL_WEIGHT = 0.3
+# Shares of the semantic score (the rest: the best phrasing's cosine). Chosen on the blind
+# questions of the development split: right entry first 87.9 % with 0.3 / 0, 88.9 % with these.
+SEMANTIC_LEXICAL_WEIGHT = 0.2
+SEMANTIC_ANSWER_WEIGHT = 0.3
 FUNCTION_WORDS = ("怎么办", "怎么样", "怎么弄", "怎么搞", "怎么", "咋整", "咋办", "咋弄", "咋搞", "咋",
                   "什么", "啥", "哪些", "哪里", "哪儿", "如何",
                   "是否", "能不能", "能否", "可不可以", "要不要", "有没有", "是不是", "会不会",
@@ -207,7 +210,8 @@ class SemanticParts(NamedTuple):
 
 
 class SemanticRanker(LexicalRanker):
-    """(1 − w) × best e5 cosine over the entry's phrasings + w × the lexical score."""
+    """(1 − w − a) × best e5 cosine over the entry's phrasings + w × the lexical score
+    + a × the cosine to the entry's passage (its question and the start of its answer)."""
 
     name = "semantic"
     evidence_names = ("cosine", "lexical", "agree", "cosine_second", "answer_gap",
@@ -246,8 +250,8 @@ class SemanticRanker(LexicalRanker):
 
     def scored(self, query: str, exclude: int | None = None) -> tuple[np.ndarray, dict[int, int]]:
         parts = self.parts(query, exclude)
-        w = SEMANTIC_LEXICAL_WEIGHT
-        return (1 - w) * parts.cosine + w * parts.lexical, parts.closest
+        w, a = SEMANTIC_LEXICAL_WEIGHT, SEMANTIC_ANSWER_WEIGHT
+        return (1 - w - a) * parts.cosine + w * parts.lexical + a * parts.answers, parts.closest
 
     def evidence(self, query: str, ranked: list[Candidate], exclude: int | None = None
                  ) -> dict[str, float]:
