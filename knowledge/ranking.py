@@ -221,9 +221,15 @@ class SemanticRanker(LexicalRanker):
     def __init__(self, kb: KnowledgeBase, encoder, phrasings: Phrasings | None = None) -> None:
         super().__init__(kb, phrasings)
         self.encoder = encoder
-        self.matrix = encoder.embed_many(self.rows.expanded)
-        self.passages = encoder.embed_many(entry_passages(kb), passages=True)
+        self.matrix, self.passages = self.embeddings(kb, encoder, self.rows)
         self._last: tuple | None = None
+
+    @staticmethod
+    def embeddings(kb: KnowledgeBase, encoder, phrasings: Phrasings
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """The phrasings' and the entries' passages' embeddings (computed once, then cached)."""
+        return (encoder.embed_many(phrasings.expanded),
+                encoder.embed_many(entry_passages(kb), passages=True))
 
     @staticmethod
     def missing(kb: KnowledgeBase, encoder, phrasings: Phrasings) -> int:

@@ -70,7 +70,7 @@ class KnowledgeService:
     def warm_up(self) -> None:
         """Embed the phrasings and the entries' passages (a few minutes the first time, then
         cached) and switch to the semantic matcher."""
-        SemanticRanker(self.kb, self._encoder, Phrasings(self.kb))
+        SemanticRanker.embeddings(self.kb, self._encoder, Phrasings(self.kb))
         self.reload()
 
     def warm_up_in_background(self) -> None:

@@ -3,22 +3,10 @@ leaves its claim; once the claim is stale another process takes the update back.
 be caught only by the PostgreSQL fleet test; here it runs on every engine."""
 from datetime import timedelta
 
-import pytest
-
-from storage.db import create_engine, session_factory
 from storage.inbound import InboundStore, claim_updates
-from storage.migrate import upgrade
 from storage.models import utcnow
 
 GRACE = timedelta(seconds=30)  # telegram.replay_after_s
-
-
-@pytest.fixture
-async def sessions(database_url):
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def claim(sessions, update_id: int, stale_before) -> set[int]:

@@ -11,19 +11,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
 from storage.models import PersistedState
 from storage.persistence import DatabasePersistence
 from tests.fakebot.builders import command_message, private_chat, text_message, user
-
-
-@pytest.fixture
-async def sessions(database_url):
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def rows(sessions) -> dict[tuple[str, str], str]:
