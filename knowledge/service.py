@@ -68,9 +68,9 @@ class KnowledgeService:
                 and self._matcher.mode == "lexical")
 
     def warm_up(self) -> None:
-        """Embed the phrasings and the entries' passages (a few minutes the first time, then
-        cached) and switch to the semantic matcher."""
-        SemanticRanker.embeddings(self.kb, self._encoder, Phrasings(self.kb))
+        """Embed the phrasings and the entries' passages and train the entry classifier (a
+        few minutes the first time, then cached) and switch to the semantic matcher."""
+        SemanticRanker.prepared(self.kb, self._encoder, Phrasings(self.kb))
         self.reload()
 
     def warm_up_in_background(self) -> None:
