@@ -574,16 +574,19 @@ class ConsoleChat:
 
 async def stdin_lines() -> AsyncIterator[str]:
     """Typed lines. They are read by a daemon thread: a Ctrl-C at the prompt ends the chat at
-    once (a reader in asyncio's pool would keep the process waiting for Enter)."""
+    once (a reader in asyncio's pool would keep the process waiting for Enter). A terminal that
+    goes away (a closed window: reads fail with EIO) ends the input like Ctrl-D, instead of
+    leaving the chat waiting for a line that cannot come."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str] = asyncio.Queue()
 
     def read() -> None:
-        while True:
-            line = sys.stdin.readline()
-            loop.call_soon_threadsafe(queue.put_nowait, line)
-            if not line:
-                return
+        try:
+            for line in iter(sys.stdin.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        except (OSError, ValueError):  # the terminal went away (EIO): the input has ended
+            pass
+        loop.call_soon_threadsafe(queue.put_nowait, "")
 
     threading.Thread(target=read, name="stdin", daemon=True).start()
     interactive = sys.stdin.isatty()

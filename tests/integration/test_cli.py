@@ -155,13 +155,22 @@ def test_chat_prints_no_log_line_and_ends_on_end_of_input(env, tmp_path):
     assert done.stdout.endswith("\n\n再见！祝生意兴隆。\n")
 
 
+def interruptible() -> None:
+    """In the child: Ctrl-C as a terminal delivers it. A test run started in the background
+    by a shell without job control inherits an ignored SIGINT, which the chat would keep."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_chat_ends_cleanly_on_ctrl_c(env, tmp_path):
     import signal
     import time
 
     proc = subprocess.Popen([sys.executable, "-m", "bot", "chat"], cwd=REPO, text=True,
                             env={**env, "SME_LOGGING__CHAT_FILE": str(tmp_path / "chat.log")},
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=interruptible)
     proc.stdin.write("/new\n")
     proc.stdin.flush()
     out = ""
@@ -180,11 +189,13 @@ def test_ctrl_c_at_the_terminal_reaches_the_chat_alone(env, tmp_path):
     (here a shell) must not be killed with the chat, so the chat takes the foreground."""
     import pty
     import select
+    import signal
     import time
 
     script = f"{sys.executable} -m bot chat; echo chat-exit=$?"
     pid, master = pty.fork()
     if pid == 0:  # the child: a shell in a new session on the terminal, as make would run it
+        interruptible()
         os.chdir(REPO)
         os.execve("/bin/sh", ["/bin/sh", "-c", script],
                   {**env, "SME_LOGGING__CHAT_FILE": str(tmp_path / "chat.log")})
@@ -207,6 +218,10 @@ def test_ctrl_c_at_the_terminal_reaches_the_chat_alone(env, tmp_path):
         read_until(b"\n", 5)
     finally:
         os.close(master)
+        child = os.pidfd_open(pid)  # readable when the shell has exited
+        if not select.select([child], [], [], 30)[0]:  # a hung chat fails the test, not CI
+            os.killpg(pid, signal.SIGKILL)
+        os.close(child)
         os.waitpid(pid, 0)
     text = seen.decode("utf-8", "replace")
     assert "再见！祝生意兴隆。" in text and "chat-exit=0" in text, text

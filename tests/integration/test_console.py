@@ -77,3 +77,31 @@ async def test_whole_product_in_the_terminal(settings):
     assert "[→ 员工群 · #1] 💬 #1 某某科技有限公司：\n合同已经发了" in text
     assert "已办结" in text and "已出具律师函" in text and "处理记录" in text
     assert "企业评分：★★★★★" in text
+
+
+async def test_a_terminal_that_goes_away_ends_the_input(monkeypatch):
+    """Reads from a closed terminal fail with EIO: the chat's input ends (as with Ctrl-D)
+    instead of waiting for ever for a line that cannot come."""
+    import asyncio
+    import errno
+
+    from bot.channels.console_chat import stdin_lines
+
+    class ClosedTerminal:
+        def __init__(self):
+            self.lines = ["你好\n"]
+
+        def readline(self):
+            if self.lines:
+                return self.lines.pop()
+            raise OSError(errno.EIO, "Input/output error")
+
+        def isatty(self):
+            return False
+
+    monkeypatch.setattr("sys.stdin", ClosedTerminal())
+
+    async def read_all():
+        return [line async for line in stdin_lines()]
+
+    assert await asyncio.wait_for(read_all(), timeout=10) == ["你好\n"]
