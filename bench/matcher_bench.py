@@ -91,6 +91,8 @@ def measure_matcher(which: str, semantic: bool) -> dict:
             import numpy as np
 
             class Synthetic:
+                cache_dir = None
+
                 def __init__(self, real):
                     self.real = real
 

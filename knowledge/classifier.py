@@ -31,12 +31,22 @@ log = logging.getLogger(__name__)
 L2 = 1e-5  # weight penalty; 1e-4 and 3e-5 measured slightly worse on the development split
 TEMPERATURE = 20.0  # embeddings are unit vectors: scaled so that small weights can separate
 MAX_ITERATIONS = 300
+# Training rows × entries above which no classifier is trained: each step holds a few float64
+# matrices of that size (the bundled guide: 6,708 × 241 = 1.6 M, 24 s; at this limit ~250 MB and
+# a few minutes). A larger knowledge base ranks and decides without it (`fitted` False).
+MAX_CELLS = 10_000_000
 
 
 class EntryClassifier:
-    def __init__(self, weights: np.ndarray, bias: np.ndarray) -> None:
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, fitted: bool = True) -> None:
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
+        self.fitted = fitted
+
+    @classmethod
+    def absent(cls, dim: int, classes: int) -> "EntryClassifier":
+        """Stands in where none is trained: the same log-probability for every entry."""
+        return cls(np.zeros((dim, classes)), np.zeros(classes), fitted=False)
 
     @classmethod
     def fit(cls, x: np.ndarray, labels: np.ndarray, classes: int) -> "EntryClassifier":
@@ -75,7 +85,14 @@ def _digest(x: np.ndarray, labels: np.ndarray) -> str:
                         + f"{L2}/{TEMPERATURE}/{MAX_ITERATIONS}".encode()).hexdigest()[:20]
 
 
+def too_big(x: np.ndarray, classes: int) -> bool:
+    return len(x) * classes > MAX_CELLS
+
+
 def is_cached(cache_dir: Path | None, x: np.ndarray, labels: np.ndarray) -> bool:
+    """Whether `trained` can answer without training (also true where none would be)."""
+    if too_big(x, int(labels.max()) + 1 if len(labels) else 0):
+        return True
     digest = _digest(x, labels)
     return digest in _recent or (cache_dir is not None
                                  and (cache_dir / f"classifier-{digest}.npz").exists())
@@ -85,6 +102,10 @@ def trained(x: np.ndarray, labels: np.ndarray, classes: int,
             cache_dir: Path | None) -> EntryClassifier:
     """The classifier for these inputs: from memory or the cache, or fitted and then cached
     (older classifiers of an edited knowledge base are removed)."""
+    if too_big(x, classes):
+        log.info("no entry classifier: %d rows × %d entries is over %d", len(x), classes,
+                 MAX_CELLS)
+        return EntryClassifier.absent(x.shape[1], classes)
     digest = _digest(x, labels)
     if digest in _recent:
         return _recent[digest]

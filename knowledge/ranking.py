@@ -271,7 +271,7 @@ class SemanticRanker(LexicalRanker):
     def classifier_for(self, exclude: int | None) -> EntryClassifier:
         """The classifier, or for leave-one-phrasing-out one trained without the left-out
         phrasing's fold (fitted when first asked: only calibration asks)."""
-        if exclude is None:
+        if exclude is None or not self.classifier.fitted:
             return self.classifier
         fold = exclude % CLASSIFIER_FOLDS
         if fold not in self._fold_classifiers:
@@ -329,5 +329,11 @@ class SemanticRanker(LexicalRanker):
                 "cosine_second": float(rows[-2] if len(rows) > 1 else rows[-1]),
                 "answer_gap": float(parts.answers[best] - others.max()) if len(others) else 0.0,
                 "answer_agree": float(int(np.argmax(parts.answers)) == best),
-                "classifier": float(np.exp(parts.classified[best])),
+                **self._classifier_view(parts, best, exclude)}
+
+    def _classifier_view(self, parts: SemanticParts, best: int, exclude: int | None
+                         ) -> dict[str, float]:
+        if not self.classifier_for(exclude).fitted:  # a knowledge base too big to train one
+            return {"classifier": 0.0, "classifier_agree": 0.0}
+        return {"classifier": float(np.exp(parts.classified[best])),
                 "classifier_agree": float(int(np.argmax(parts.classified)) == best)}

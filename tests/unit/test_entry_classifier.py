@@ -106,3 +106,21 @@ def test_leave_one_phrasing_out_asks_a_classifier_that_never_saw_the_phrasing(
     assert ranker.classifier_for(row + CLASSIFIER_FOLDS) is held_out  # same fold, fitted once
     ranker.rank(normalize(phrasings.texts[row]), exclude=row)
     assert len(seen) == 1
+
+
+def test_a_knowledge_base_too_big_to_train_on_ranks_without_a_classifier(kb_dir, monkeypatch):
+    monkeypatch.setattr(classifier, "MAX_CELLS", 10)
+    monkeypatch.setattr(EntryClassifier, "fit", classmethod(
+        lambda cls, *a: pytest.fail("trained although too big")))
+    kb = load_knowledge_base(kb_dir)
+    phrasings = Phrasings(kb)
+    encoder = CharacterEncoder()
+    assert SemanticRanker.missing(kb, encoder, phrasings) == 0  # nothing to wait for
+    ranker = SemanticRanker(kb, encoder, phrasings)
+    assert not ranker.classifier.fitted
+    query = normalize(kb.entries[0].phrasings[1])
+    ranked = ranker.rank(query)
+    assert ranked[0].entry.id == kb.entries[0].id
+    evidence = ranker.evidence(query, ranked)
+    assert evidence["classifier"] == 0.0 and evidence["classifier_agree"] == 0.0
+    ranker.rank(query, exclude=3)  # leave-one-phrasing-out does not train one either

@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def results():
     return {(r.split, r.name): r for r in run(REPO / "knowledge" / "faq", EVAL_DIR, semantic=True,
-                                              cache_dir=REPO / "var" / "cache")}
+                                              cache_dir=REPO / "var" / "cache",
+                                              reported=("test",))}
 
 
 def test_evaluation_set_is_big_and_split():
