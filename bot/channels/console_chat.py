@@ -164,7 +164,8 @@ class ConsoleIntake:
                 self.say("console.pick_number", max=len(CATEGORIES))
                 return False
             self.data["category"] = CATEGORIES[choice - 1]
-            self.step = "describe"
+            # Chosen again from the confirmation (c): back to it, the rest is kept.
+            self.step = "confirm" if self.data["text"] else "describe"
             self.start()
         elif self.step == "describe":
             if not text:  # an empty line adds nothing
@@ -207,10 +208,18 @@ class ConsoleIntake:
             self.step = "confirm"
             self.start()
         elif self.step == "confirm":
-            if text.lower() in ("y", "yes", "是", "确认"):
+            answer = text.lower()
+            if answer in ("c", "改", "修改", "修改类别"):
+                self.step = "category"
+                self.start()
+                return False
+            if answer in ("y", "yes", "是", "确认"):
                 await self.submit()
-            else:
+            elif answer in ("n", "no", "否", "不", "放弃"):
                 self.say("intake.cancelled")
+            else:  # a slip of the keyboard must not throw the request away
+                self.say("console.confirm")
+                return False
             return True
         return False
 

@@ -165,3 +165,17 @@ async def test_a_restart_says_the_conversation_is_still_with_staff(settings):
     text = await chat(settings, "合同已经发了", "/end", "/quit")
     assert "您仍在与平台工作人员对话（需求 #1）" in text.split("合同已经发了")[0]
     assert text.index("您仍在与平台工作人员对话") < text.index("💬 #1")
+
+
+async def test_the_confirmation_corrects_the_category_and_never_drops_on_a_slip(settings):
+    """A wrong category picked at step 1 was final (only y or discard-everything), and any
+    answer but y at the confirmation threw the whole request away."""
+    text = await chat(settings, "/new", "1", "客户欠款二十万", "/done", *PROFILE,
+                      "好的", "c", "2", "y", "/quit")
+    assert "已取消" not in text
+    assert text.count("修改类别输入 c") >= 3  # confirmation, the slip re-asked, after the change
+    assert "类别：法律咨询" in text
+    [ticket] = await tickets(settings)
+    assert ticket.category == "legal"
+    discarded = await chat(settings, "/new", "1", "再来一个", "/done", "n", "/quit")
+    assert "已取消" in discarded and len(await tickets(settings)) == 1
