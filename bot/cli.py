@@ -84,7 +84,6 @@ def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
                                        with_negatives, write_calibration)
     from knowledge.evaluation import EVAL_DIR, examples, load_questions
     from knowledge.loader import check_directory
-    from knowledge.normalize import normalize
     from knowledge.ranking import LexicalRanker, Phrasings, SemanticRanker
     from knowledge.semantic import load_encoder
     from knowledge.service import BUNDLED_DIR
@@ -114,7 +113,7 @@ def cmd_kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
         print(t("cli.semantic_missing", cli_lang()))
     results = {}
     if encoder is not None and questions:  # embedded once, cached beside the phrasings
-        encoder.embed_many([rankers[0].expand(normalize(q.text)) for q in questions])
+        rankers[-1].cache_questions([q.text for q in questions])
     for ranker in rankers:
         train = (with_negatives(examples(questions), out_of_scope) if questions
                  else phrasing_examples(ranker, out_of_scope))

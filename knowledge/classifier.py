@@ -44,9 +44,10 @@ class EntryClassifier:
         self.fitted = fitted
 
     @classmethod
-    def absent(cls, dim: int, classes: int) -> "EntryClassifier":
-        """Stands in where none is trained: the same log-probability for every entry."""
-        return cls(np.zeros((dim, classes)), np.zeros(classes), fitted=False)
+    def absent(cls, classes: int) -> "EntryClassifier":
+        """Stands in where none is trained: the same log-probability for every entry (and no
+        weight matrix held for a knowledge base that was too big for one)."""
+        return cls(np.zeros((0, classes)), np.zeros(classes), fitted=False)
 
     @classmethod
     def fit(cls, x: np.ndarray, labels: np.ndarray, classes: int) -> "EntryClassifier":
@@ -71,6 +72,8 @@ class EntryClassifier:
 
     def log_proba(self, vector: np.ndarray) -> np.ndarray:
         """Log-probability of every entry for one embedded question."""
+        if not self.fitted:
+            return np.full(len(self.bias), -np.log(max(len(self.bias), 1)), dtype=np.float32)
         z = (vector * TEMPERATURE) @ self.weights + self.bias
         z = z - z.max()
         return z - np.log(np.exp(z).sum())
@@ -105,7 +108,7 @@ def trained(x: np.ndarray, labels: np.ndarray, classes: int,
     if too_big(x, classes):
         log.info("no entry classifier: %d rows × %d entries is over %d", len(x), classes,
                  MAX_CELLS)
-        return EntryClassifier.absent(x.shape[1], classes)
+        return EntryClassifier.absent(classes)
     digest = _digest(x, labels)
     if digest in _recent:
         return _recent[digest]

@@ -181,10 +181,7 @@ def run(kb_dir: Path, eval_dir: Path = EVAL_DIR, semantic: bool = False,
         encoder = load_encoder(cache_dir)
         if encoder is not None:
             ranker = SemanticRanker(kb, encoder, phrasings)
-            # The questions' embeddings go to the disk cache too: a second run (CI runs the
-            # suite on two databases) reads them instead of computing them again.
-            encoder.embed_many([lexical.expand(normalize(q.text))
-                                for name in reported for q in splits[name]])
+            ranker.cache_questions([q.text for name in reported for q in splits[name]])
             model = calibration.models.get("semantic") if calibration else None
             matchers.append(("project (semantic)", ranker, model or calibrate(ranker, dev)[0]))
     if baselines:

@@ -21,7 +21,7 @@ from .bm25 import BM25Index, char_ngrams, ngram_postings
 from .classifier import EntryClassifier, is_cached, trained
 from .homophones import Homophones
 from .model import Entry, KnowledgeBase
-from .normalize import normalize_many
+from .normalize import normalize, normalize_many
 
 FUZZ_WEIGHT = 0.1  # rapidfuzz's share of the lexical score
 FUZZ_SHORTLIST = 10  # entries whose phrasings are compared with rapidfuzz
@@ -268,6 +268,12 @@ class SemanticRanker(LexicalRanker):
                                       encoder.embed_many(entry_passages(kb), passages=True))
         return 0 if is_cached(encoder.cache_dir, x, labels) else 1
 
+    def cache_questions(self, questions: list[str]) -> None:
+        """Embed raw questions as ranking will (normalised, corrected, expanded) into the
+        encoder's disk cache: a set of questions asked again (calibration, evaluation, the
+        second database of a CI run) is then read, not computed."""
+        self.encoder.embed_many([self.expand(normalize(q)) for q in questions])
+
     def classifier_for(self, exclude: int | None) -> EntryClassifier:
         """The classifier, or for leave-one-phrasing-out one trained without the left-out
         phrasing's fold (fitted when first asked: only calibration asks)."""
@@ -329,11 +335,10 @@ class SemanticRanker(LexicalRanker):
                 "cosine_second": float(rows[-2] if len(rows) > 1 else rows[-1]),
                 "answer_gap": float(parts.answers[best] - others.max()) if len(others) else 0.0,
                 "answer_agree": float(int(np.argmax(parts.answers)) == best),
-                **self._classifier_view(parts, best, exclude)}
+                **self._classifier_view(parts, best)}
 
-    def _classifier_view(self, parts: SemanticParts, best: int, exclude: int | None
-                         ) -> dict[str, float]:
-        if not self.classifier_for(exclude).fitted:  # a knowledge base too big to train one
+    def _classifier_view(self, parts: SemanticParts, best: int) -> dict[str, float]:
+        if not self.classifier.fitted:  # a knowledge base too big to train one
             return {"classifier": 0.0, "classifier_agree": 0.0}
         return {"classifier": float(np.exp(parts.classified[best])),
                 "classifier_agree": float(int(np.argmax(parts.classified)) == best)}

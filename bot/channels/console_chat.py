@@ -52,6 +52,11 @@ Write = Callable[[str], None]
 CONSOLE_CHAT = "console"
 CONSOLE_STAFF_CHAT = "-1"
 KEPT_KEY = CONSOLE_CHAT  # the terminal user's unfinished /new, by their contact's external id
+# Typed answers to the terminal's yes/no questions (consent, confirmation, /deleteme), and
+# "change the category" at the confirmation.
+YES = frozenset({"y", "yes", "是", "同意", "确认", "确定"})
+NO = frozenset({"n", "no", "否", "不", "放弃"})
+CHANGE = frozenset({"c", "改", "修改", "修改类别"})
 
 
 def _numbered(entries: list[Entry]) -> str:
@@ -201,7 +206,7 @@ class ConsoleIntake:
             self.step = "consent"
             self.start()
         elif self.step == "consent":
-            if text.lower() not in ("y", "yes", "是", "同意"):
+            if text.lower() not in YES:
                 self.say("intake.no_consent")
                 return True
             self.data["consent"] = True
@@ -209,13 +214,13 @@ class ConsoleIntake:
             self.start()
         elif self.step == "confirm":
             answer = text.lower()
-            if answer in ("c", "改", "修改", "修改类别"):
+            if answer in CHANGE:
                 self.step = "category"
                 self.start()
                 return False
-            if answer in ("y", "yes", "是", "确认"):
+            if answer in YES:
                 await self.submit()
-            elif answer in ("n", "no", "否", "不", "放弃"):
+            elif answer in NO:
                 self.say("intake.cancelled")
             else:  # a slip of the keyboard must not throw the request away
                 self.say("console.confirm")
@@ -253,7 +258,7 @@ class ConsoleDeleteMe:
 
     async def handle(self, text: str) -> bool:
         lang = self.chat.lang
-        if text.lower() not in ("y", "yes", "是", "确定"):
+        if text.lower() not in YES:
             self.chat.write(plain_text(t("tg.deleteme_kept", lang)))
             return True
         erased = await erase_contact(self.chat.services.sessions, (await self.chat.contact()).id)
