@@ -27,13 +27,13 @@ def test_evaluation_set_is_big_and_split():
 
 
 # Floors a little under what the matchers measure on the test split (semantic, the default:
-# 68.9 % direct and correct, 2.7 % wrong, 90.2 % ranked first, 92.8 % shown, 98.7 % of
-# near-domain and 100 % of far questions not answered directly; lexical: 52.7 %, 1.1 %, 89.4 %,
+# 69.7 % direct and correct, 2.3 % wrong, 89.0 % ranked first, 93.2 % shown, 98.7 % of
+# near-domain and 100 % of far questions not answered directly; lexical: 56.4 %, 1.1 %, 87.5 %,
 # 92.0 %, 98.7 %, 100 %). Removing the synonyms, the homophone correction, the entry classifier
 # or the learned decision fails them.
 FLOORS = {
     "project (semantic)": dict(direct_correct=0.66, ranking_top1=0.88, shown=0.91),
-    "project (lexical)": dict(direct_correct=0.50, ranking_top1=0.87, shown=0.90),
+    "project (lexical)": dict(direct_correct=0.54, ranking_top1=0.86, shown=0.90),
 }
 CEILING_WRONG = {"project (semantic)": 0.03, "project (lexical)": 0.03}
 
