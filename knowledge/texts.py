@@ -57,6 +57,21 @@ def pick_lang(language_code: str | None) -> str:
     return DEFAULT_LANG
 
 
+LANGUAGE_NAMES = {"zh-CN": ("zh-cn", "zh", "cn", "zh_cn", "zh-hans", "chinese", "中文", "简体", "简体中文", "汉语"),
+                  "en": ("en", "en-us", "en-gb", "english", "英文", "英语")}
+
+
+def language_named(name: str) -> str | None:
+    """The locale a user means by `/lang <name>` (zh, 中文, English …), or None."""
+    wanted = name.strip().lower()
+    return next((lang for lang, names in LANGUAGE_NAMES.items() if wanted in names), None)
+
+
+def other_language(lang: str) -> str:
+    """What `/lang` without a name switches to."""
+    return "en" if lang == DEFAULT_LANG else DEFAULT_LANG
+
+
 def cli_lang() -> str:
     return pick_lang(os.environ.get("SME_LANG") or DEFAULT_LANG)
 

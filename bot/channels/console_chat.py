@@ -31,7 +31,7 @@ from ..app.handoff import hand_off
 from ..app.platform_commands import dialog_line
 from ..app.privacy import KEPT_KIND, erase_contact
 from ..app.question_forwarding import forward_question
-from ..foundation.i18n import SUPPORTED, t
+from ..foundation.i18n import language_named, other_language, t
 from ..foundation.numbers import whole_number
 from ..delivery.outgoing import Outgoing, plain_text
 from ..delivery.outbox import Delivered, highest_message_id
@@ -438,10 +438,11 @@ class ConsoleChat:
         self.write(t("console.help", self.lang, staff_commands=self.staff_commands()))
 
     async def set_language(self, name: str, arg: str) -> None:
-        if arg not in SUPPORTED:
+        wanted = language_named(arg) if arg.strip() else other_language(self.lang)
+        if wanted is None:
             self.write(plain_text(t("tg.lang_usage", self.lang)))
             return
-        self.lang = arg
+        self.lang = wanted
         self.write(t("console.lang_set", self.lang))
 
     async def new(self, name: str, arg: str) -> None:

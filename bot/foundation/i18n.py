@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.texts import DEFAULT_LANG, SUPPORTED, Catalogue, cli_lang, pick_lang
+from knowledge.texts import (DEFAULT_LANG, SUPPORTED, Catalogue, cli_lang, language_named,
+                             other_language, pick_lang)
 
-__all__ = ["DEFAULT_LANG", "SUPPORTED", "LOCALES_DIR", "cli_lang", "pick_lang", "t", "keys"]
+__all__ = ["DEFAULT_LANG", "SUPPORTED", "LOCALES_DIR", "cli_lang", "language_named",
+           "other_language", "pick_lang", "t", "keys"]
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 TEXTS = Catalogue(LOCALES_DIR)

@@ -13,7 +13,7 @@ from bot.answering.reply_messages import entry_message, reply_messages
 from bot.app.handoff import hand_off
 from bot.app.question_forwarding import forward_question
 from bot.requests.profiles import profile_reply
-from bot.foundation.i18n import SUPPORTED, t
+from bot.foundation.i18n import language_named, other_language, t
 from bot.foundation.numbers import whole_number
 from bot.delivery.outgoing import Button, Outgoing, esc
 from bot.requests.sla_views import FOLLOWUP_ANSWERS, followup_outcome
@@ -62,9 +62,9 @@ async def help_command(update: Update, context: AppContext) -> None:
 
 async def lang_command(update: Update, context: AppContext) -> None:
     contact = await contact_of(update, context)
-    wanted = context.args[0] if context.args else ("en" if contact.language == "zh-CN"
-                                                   else "zh-CN")
-    if wanted not in SUPPORTED:
+    wanted = (language_named(context.args[0]) if context.args
+              else other_language(contact.language))
+    if wanted is None:
         await send(context, contact.chat_id, Outgoing(text=t("tg.lang_usage", contact.language)))
         return
     await context.services.contacts.set_language(contact.id, wanted)

@@ -73,6 +73,19 @@ async def test_commands_outside_dialogs_are_answered(tmp_path, kb_dir):
             await env.reply_to(me, reply)
 
 
+async def test_lang_takes_the_names_people_type(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        me = OWNER["id"]
+        for command, reply in (("/lang English", "Language set to English."),
+                               ("/lang zh", "已切换为简体中文。"),
+                               ("/lang", "Language set to English."),
+                               ("/lang 中文", "已切换为简体中文。"),
+                               ("/lang fr", "用法：/lang zh（中文）或 /lang en（English）")):
+            before = env.count(me)
+            await env.say(OWNER, command)
+            await env.reply_to(me, reply, after=before)
+
+
 async def test_subscription_questions_wait_for_commands(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         me = OWNER["id"]

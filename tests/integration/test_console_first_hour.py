@@ -85,8 +85,14 @@ async def test_advertised_commands_exist_outside_dialogs(settings):
                       "/deleteme", "y", "/quit")
     assert "不认识的命令" not in text
     assert text.count("现在没有正在填写的内容") == 3
-    assert "用法：/lang zh-CN 或 /lang en" in text
+    assert "用法：/lang zh（中文）或 /lang en（English）" in text
     assert "没有删除任何信息" in text and "已删除。企业资料：无（未保存过）" in text
+
+
+async def test_lang_takes_the_names_people_type(settings):
+    text = await chat(settings, "/lang zh", "/lang English", "/lang", "/lang 英文", "/quit")
+    assert "用法" not in text and "Usage" not in text
+    assert text.count("已切换为简体中文。") == 2 and text.count("Language set to English.") == 2
 
 
 async def test_no_answer_does_not_send_the_user_to_telegram(settings):
