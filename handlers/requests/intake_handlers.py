@@ -2,7 +2,7 @@
 
 category → description (text, photos, files; an album is one request) → enterprise profile if
 unknown (company, credit code, contact name, phone, industry from the configured list or
-skipped) → consent → confirmation → ticket.
+skipped) → consent → confirmation (where the category can still be changed) → ticket.
 """
 from __future__ import annotations
 
@@ -48,11 +48,14 @@ async def begin(update: Update, context: AppContext) -> int:
     if old.get("category") or old.get("text") or old.get("files"):
         await say(context, contact, "intake.restarted")
     context.user_data["intake"] = {"text": [], "files": []}
-    lang = contact.language
-    labels = [Button(category_label(c, lang), f"cat:{c}") for c in CATEGORIES]
-    rows = [labels[i:i + 3] for i in range(0, len(labels), 3)] + [cancel_row(lang)]
-    await say(context, contact, "intake.category", rows)
+    await say(context, contact, "intake.category", category_rows(contact.language, "cat"))
     return CATEGORY
+
+
+def category_rows(lang: str, prefix: str) -> list[list[Button]]:
+    """The category buttons: `cat:` while filing, `recat:` when changed at the confirmation."""
+    labels = [Button(category_label(c, lang), f"{prefix}:{c}") for c in CATEGORIES]
+    return [labels[i:i + 3] for i in range(0, len(labels), 3)] + [cancel_row(lang)]
 
 
 async def chose_category(update: Update, context: AppContext) -> int:
@@ -197,11 +200,33 @@ async def confirm_prompt(context: AppContext, contact) -> int:
     profile = await context.services.contacts.profile(contact.id)
     company = draft.get("company") or (profile.company_name if profile else "")
     await say(context, contact, "intake.confirm",
-              [[Button(t("button.confirm", lang), "intake:confirm")], cancel_row(lang)],
+              [[Button(t("button.confirm", lang), "intake:confirm")],
+               [Button(t("button.change_category", lang), "intake:category")], cancel_row(lang)],
               category=category_label(draft.get("category", "other"), lang),
               text=esc("\n".join(draft.get("text", []))[:1000]) or "—",
               files=len(draft.get("files", [])), company=esc(company))
     return CONFIRM
+
+
+async def change_category(update: Update, context: AppContext) -> int:
+    """At the confirmation: pick the category again, everything else is kept."""
+    await update.callback_query.answer()
+    contact = await contact_of(update, context)
+    await say(context, contact, "intake.change_category", category_rows(contact.language, "recat"))
+    return CONFIRM
+
+
+async def rechose_category(update: Update, context: AppContext) -> int:
+    query = update.callback_query
+    contact = await contact_of(update, context)
+    category = query.data.split(":", 1)[1]
+    draft = context.user_data.get("intake")
+    if category not in CATEGORIES or not draft:
+        await query.answer(t("tg.stale_button", contact.language))
+        return CONFIRM
+    await query.answer()
+    draft["category"] = category
+    return await confirm_prompt(context, contact)
 
 
 async def submit(update: Update, context: AppContext) -> int:
@@ -268,7 +293,9 @@ def conversation() -> ConversationHandler:
             INDUSTRY: [CallbackQueryHandler(chose_industry, pattern=r"^ind:"),
                        MessageHandler(text, industry_expected)],
             CONSENT: [CallbackQueryHandler(consent, pattern=r"^consent:")],
-            CONFIRM: [CallbackQueryHandler(submit, pattern=r"^intake:confirm$")],
+            CONFIRM: [CallbackQueryHandler(submit, pattern=r"^intake:confirm$"),
+                      CallbackQueryHandler(change_category, pattern=r"^intake:category$"),
+                      CallbackQueryHandler(rechose_category, pattern=r"^recat:")],
         },
         fallbacks=[CommandHandler("cancel", cancel),
                    CallbackQueryHandler(cancel, pattern=r"^intake:cancel$"),

@@ -86,6 +86,23 @@ async def test_lang_takes_the_names_people_type(tmp_path, kb_dir):
             await env.reply_to(me, reply, after=before)
 
 
+async def test_the_category_can_be_changed_at_the_confirmation(tmp_path, kb_dir):
+    async with world(tmp_path, kb_dir, "polling") as env:
+        me = OWNER["id"]
+        confirmation = await file_request(env, OWNER, "hr", "客户欠款二十万，想请律师看看")
+        assert "人力资源" in confirmation["text"]
+        await env.press(OWNER, confirmation, "intake:category")
+        picker = await env.reply_to(me, "请选择新的需求类别", after=env.count(me) - 1)
+        before = env.count(me)
+        await env.press(OWNER, picker, "recat:legal")
+        again = await env.reply_to(me, "请确认", after=before)
+        assert "法律咨询" in again["text"] and "客户欠款二十万" in again["text"]
+        await env.press(OWNER, again, "intake:confirm")
+        await env.reply_to(me, "已受理", after=before)
+        async with env.services.sessions() as session:
+            assert list(await session.scalars(select(Ticket.category))) == ["legal"]
+
+
 async def test_subscription_questions_wait_for_commands(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
         me = OWNER["id"]
