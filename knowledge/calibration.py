@@ -30,7 +30,9 @@ MAX_WRONG_DIRECT = 0.015
 MAX_NEAR_DIRECT = 0.10  # near-domain questions answered directly
 MAX_FAR_DIRECT = 0.01
 SUGGEST_MISS_COST = 0.25  # see choose_thresholds
-RELATED_COVERAGE = 0.8  # share of "right entry ranked 2nd/3rd" cases the related gap reaches
+RELATED_COVERAGE = 0.95  # share of "right entry ranked 2nd/3rd" cases the related gap reaches
+# (development questions whose right entry is shown, answered or one tap away: 95.4 % at 0.8,
+# 95.9 % at 0.95)
 FOLDS = 5
 
 
