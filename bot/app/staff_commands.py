@@ -27,11 +27,11 @@ from ..requests.tickets import Content, Outcome
 log = logging.getLogger(__name__)
 LANG = "zh-CN"
 QUEUE_LIMIT = 30  # requests a filtered /queue or /find lists
-NEEDS_TEXT = {"assign", "reply", "note", "transfer", "priority"}
+NEEDS_TEXT = {"assign", "reply", "note", "transfer", "priority", "category"}
 DONE = {"take": "done.claimed", "claim": "done.claimed", "assign": "done.assigned",
         "reply": "done.replied", "note": "done.noted", "resolve": "done.resolved",
         "reopen": "done.reopened", "close": "done.closed", "transfer": "done.transferred",
-        "priority": "done.priority"}
+        "priority": "done.priority", "category": "done.category"}
 
 
 def outcome_text(outcome: Outcome, action: str) -> str:
@@ -55,6 +55,7 @@ async def ticket_action(services: Services, actor: Actor, action: str, ticket_id
         "close": lambda: tickets.close(ticket_id, actor),
         "transfer": lambda: tickets.transfer(ticket_id, actor, text),
         "priority": lambda: tickets.set_priority(ticket_id, actor, text.strip()),
+        "category": lambda: tickets.set_category(ticket_id, actor, text.strip()),
     }[action]
     return await run()
 
@@ -130,7 +131,7 @@ TICKET_COMMANDS = {
     **{name: StaffCommand(name, Role.SUPERVISOR if name == "assign" else Role.AGENT,
                           _ticket_command(name))
        for name in ("ticket", "take", "assign", "reply", "note", "resolve", "reopen", "close",
-                    "transfer", "priority")},
+                    "transfer", "priority", "category")},
 }
 
 # The single registry: every staff command of every channel.

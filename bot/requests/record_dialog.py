@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..foundation.i18n import t
-from .recording import RECORDED, NeedLine, NeedRecorder, category_of, source_of
+from .recording import RECORDED, NeedLine, NeedRecorder, source_of
+from .ticket_views import category_choices, category_of
 from .register import find
 from .staff_directory import Actor
-from .ticket_rules import CATEGORIES, MAX_DESCRIPTION
+from .ticket_rules import MAX_DESCRIPTION
 
 LANG = "zh-CN"
 STEPS = ("enterprise", "category", "source", "description")
@@ -26,7 +27,7 @@ class DialogReply:
 
 def ask(step: str) -> str:
     return t(f"platform.dialog.{step}", LANG,
-             categories="、".join(t(f"category.{c}", LANG) for c in CATEGORIES),
+             categories=category_choices(LANG),
              sources="、".join(t(f"platform.source.{s}", LANG) for s in RECORDED))
 
 

@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from storage.enterprises import EnterpriseRepository, add_visit, register_contact
 from storage.models import Ticket, Visit
 
-from ..foundation.i18n import SUPPORTED, t
+from ..foundation.i18n import t
 from ..foundation.refusal import Refusal
 from .register import find
 from .staff_directory import Actor
-from .ticket_rules import CATEGORIES, MAX_DESCRIPTION
+from .ticket_rules import MAX_DESCRIPTION
 from .tickets import TicketService
+from .ticket_views import category_choices, category_of, words_of
 
 # Sources of a need: `chat` is an enterprise filing it itself; staff record the others.
 SOURCES = ("chat", "phone", "visit", "survey", "event")
@@ -35,28 +36,9 @@ class RecordError(Refusal):
     """Bad input: `reason` is a locale key, with `params`; nothing was recorded."""
 
 
-def _words_of(prefix: str, keys) -> dict[str, str]:
-    words = {}
-    for key in keys:
-        words[key] = key
-        for lang in SUPPORTED:
-            words[t(f"{prefix}.{key}", lang).lower()] = key
-    return words
-
-
 def source_of(word: str) -> str | None:
     """A recorded source from its key or its name in any language (电话, 走访, 问卷, 活动)."""
-    return _words_of("platform.source", RECORDED).get(word.strip().lower())
-
-
-def category_of(word: str) -> str | None:
-    """A category from its key or its name (融资, 法律咨询 or 法律, 项目申报 or 项目 …)."""
-    word = word.strip().lower()
-    words = _words_of("category", CATEGORIES)
-    if word in words:
-        return words[word]
-    starts = {key for name, key in words.items() if len(word) >= 2 and name.startswith(word)}
-    return starts.pop() if len(starts) == 1 else None
+    return words_of("platform.source", RECORDED).get(word.strip().lower())
 
 
 def _description(words: list[str]) -> str:
@@ -72,7 +54,7 @@ def _category(word: str) -> str:
     category = category_of(word)
     if category is None:
         raise RecordError("platform.err.category", category=word,
-                          categories="、".join(t(f"category.{c}", "zh-CN") for c in CATEGORIES))
+                          categories=category_choices("zh-CN"))
     return category
 
 

@@ -33,6 +33,7 @@ SYSTEM = Actor("system", "system", "system")
 REQUIRED_ROLE = {
     "claim": Role.AGENT, "reply": Role.AGENT, "note": Role.AGENT, "resolve": Role.AGENT,
     "reopen": Role.AGENT, "close": Role.AGENT, "transfer": Role.AGENT, "priority": Role.AGENT,
+    "category": Role.AGENT,
     "view": Role.AGENT, "assign": Role.SUPERVISOR,
     # The platform's own work: needs found off the chat, visits, outcomes, the register.
     "record": Role.AGENT, "visit": Role.AGENT, "outcome": Role.AGENT, "register": Role.AGENT,

@@ -13,7 +13,7 @@ from ..foundation.i18n import SUPPORTED, keys, t
 from ..delivery.outgoing import Button, Outgoing, esc
 from .sla_views import card_lines, local
 from .staff_directory import Actor
-from .ticket_rules import OPEN, PRIORITIES
+from .ticket_rules import CATEGORIES, OPEN, PRIORITIES
 
 STAFF_LANG = "zh-CN"
 
@@ -35,6 +35,30 @@ def action_label(action: str, lang: str) -> str:
     """What a ticket event did, as staff read it (an unknown action as recorded)."""
     key = f"event_action.{action}"
     return t(key, lang) if key in keys("zh-CN") else action
+
+
+def words_of(prefix: str, keys) -> dict[str, str]:
+    """Each key, and its label under `prefix` in every language (lower case), to the key."""
+    words = {}
+    for key in keys:
+        words[key] = key
+        for lang in SUPPORTED:
+            words[t(f"{prefix}.{key}", lang).lower()] = key
+    return words
+
+
+def category_of(word: str) -> str | None:
+    """A category from its key or its name (融资, 法律咨询 or 法律, 项目申报 or 项目 …)."""
+    word = word.strip().lower()
+    words = words_of("category", CATEGORIES)
+    if word in words:
+        return words[word]
+    starts = {key for name, key in words.items() if len(word) >= 2 and name.startswith(word)}
+    return starts.pop() if len(starts) == 1 else None
+
+
+def category_choices(lang: str) -> str:
+    return "、".join(t(f"category.{c}", lang) for c in CATEGORIES)
 
 
 def priority_of(word: str) -> str | None:

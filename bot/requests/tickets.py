@@ -23,12 +23,13 @@ from .sla import SlaPolicy
 from .sla_views import followup_reply, followup_staff
 from .staff_directory import Actor, Role, StaffDirectory
 from .ticket_rules import OPEN, PRIORITIES, Outcome, Status
-from .ticket_views import TicketViews, priority_choices, priority_of
+from .ticket_views import (TicketViews, category_choices, category_of, priority_choices,
+                           priority_of)
 
 
 # The permission each recorded action needs.
 PERMISSION = {"resolved": "resolve", "closed": "close", "transferred": "transfer",
-              "reopened": "reopen", "priority": "priority"}
+              "reopened": "reopen", "priority": "priority", "category": "category"}
 
 
 @dataclass(frozen=True)
@@ -393,7 +394,8 @@ class TicketService:
 
     async def _change(self, ticket_id: int, actor: Actor, action: str, allowed: set[Status],
                       apply: Callable[[AsyncSession, Ticket, Contact], None],
-                      own: bool = True) -> Outcome:
+                      own: bool = True, detail: Callable[[Ticket], str | None] | None = None
+                      ) -> Outcome:
         async with self.sessions.begin() as session:
             if own:
                 refused, loaded = await self._own(session, ticket_id, actor, PERMISSION[action])
@@ -408,11 +410,12 @@ class TicketService:
                 return Outcome(False, f"cannot_{action}", ticket,
                                {"id": ticket.id, "status": ticket.status})
             before = ticket.status
+            noted = detail(ticket) if detail else None  # what the change replaces
             apply(session, ticket, contact)
             ticket.updated_at = self.clock()
             self._event(session, ticket, actor, action, before, ticket.resolution
                         if action == "resolved" else ticket.department
-                        if action == "transferred" else None)
+                        if action == "transferred" else noted)
             self._refresh_card(session, ticket, contact, profile)
         self.notify()
         return Outcome(True, ticket=ticket, params={"id": ticket.id})
@@ -529,6 +532,19 @@ class TicketService:
             ticket.priority = level
 
         return await self._change(ticket_id, actor, "priority", OPEN, apply)
+
+    async def set_category(self, ticket_id: int, actor: Actor, word: str) -> Outcome:
+        """A request filed under the wrong category (it counts in the reports by category) is
+        moved; the event keeps the category it had. `word` is a key or a name (法律咨询, 法律)."""
+        category = category_of(word)
+        if category is None:
+            return Outcome(False, "bad_category", params={"categories": category_choices("zh-CN")})
+
+        def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
+            ticket.category = category
+
+        return await self._change(ticket_id, actor, "category", OPEN, apply,
+                                  detail=lambda ticket: f"{ticket.category} → {category}")
 
     # ---- queries -------------------------------------------------------------------------
 

@@ -58,6 +58,16 @@ async def test_priority_accepts_the_names_the_cards_show(settings):
     assert "优先级应为：低（low） / 普通（normal） / 高（high） / 紧急（urgent）" in text
 
 
+async def test_category_moves_a_misfiled_request_and_keeps_what_it_was(settings):
+    text, (events, tickets) = await chat(settings, *NEW_REQUEST, "/as staff", "/category 1 人力",
+                                         "/category 1 天气", "/category 1", "/ticket 1", "/quit")
+    assert "#1 类别已修改" in text
+    assert tickets[0].category == "hr"
+    assert [e.detail for e in events if e.action == "category"] == ["legal → hr"]
+    assert "需求类别应为：融资、法律咨询" in text and "用法：/category 编号 类别" in text
+    assert "修改类别" in text[text.index("处理记录"):]
+
+
 async def test_human_request_lists_the_recent_questions(settings):
     text, (_, tickets) = await chat(settings, "小型微利企业所得税怎么算？", "试用期最长可以约定多久？",
                                     "小型微利企业所得税怎么算？", "/human", "/mytickets", "/quit")
