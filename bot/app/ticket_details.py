@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..delivery.outgoing import esc
 from ..foundation.i18n import t
 from ..requests.sla_views import local, time_left
-from ..requests.ticket_views import action_label, status_label
+from ..requests.ticket_views import action_label, category_label, status_label
 from .services import Services
 
 LANG = "zh-CN"
@@ -27,6 +27,15 @@ def message_line(message, tz) -> str:
              text=esc(text))
 
 
+def event_action(event) -> str:
+    """The action as staff read it; a category change says from what to what."""
+    action = action_label(event.action, LANG)
+    if event.action == "category" and event.detail:
+        moved = " → ".join(category_label(key, LANG) for key in event.detail.split(" → "))
+        action += f"（{moved}）"
+    return action
+
+
 async def details(services: Services, ticket_id: int, everything: bool = False) -> str:
     found = await services.tickets.get(ticket_id)
     if found is None:
@@ -39,7 +48,7 @@ async def details(services: Services, ticket_id: int, everything: bool = False) 
     for event in events[-15:]:
         lines.append(t("staff.event", LANG, at=local(event.at, tz),
                        who=esc(event.actor_name or event.actor_kind),
-                       action=action_label(event.action, LANG),
+                       action=event_action(event),
                        status=status_label(event.to_status, LANG) if event.to_status else ""))
     shown = messages if everything else messages[-CONVERSATION:]
     key = "staff.conversation" if len(shown) == len(messages) else "staff.conversation_recent"

@@ -65,7 +65,7 @@ async def test_category_moves_a_misfiled_request_and_keeps_what_it_was(settings)
     assert tickets[0].category == "hr"
     assert [e.detail for e in events if e.action == "category"] == ["legal → hr"]
     assert "需求类别应为：融资、法律咨询" in text and "用法：/category 编号 类别" in text
-    assert "修改类别" in text[text.index("处理记录"):]
+    assert "修改类别（法律咨询 → 人力资源）" in text[text.index("处理记录"):]
 
 
 async def test_human_request_lists_the_recent_questions(settings):
