@@ -145,8 +145,12 @@ class ConsoleIntake:
             return plain_text(t("console.industry", lang, items=numbered_industries(
                 self.chat.services.settings.intake.industries)))
         if self.step == "describe":
-            return plain_text(t("console.describe", lang,
-                                category=category_label(self.data["category"], lang)))
+            prompt = plain_text(t("console.describe", lang,
+                                  category=category_label(self.data["category"], lang)))
+            if self.data["text"]:  # resumed: what was typed before is not asked again
+                prompt += "\n" + t("console.described_so_far", lang,
+                                   text="\n".join(self.data["text"])[:1000])
+            return prompt
         if self.step == "confirm":
             return plain_text(t("intake.confirm", lang,
                                 category=category_label(self.data["category"], lang),

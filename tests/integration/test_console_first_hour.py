@@ -119,6 +119,7 @@ async def test_interrupted_new_is_resumed_after_a_restart(settings):
     await chat(settings, "/new", "2", "客户欠款二十万", end=KeyboardInterrupt())
     text = await chat(settings, "还有利息", "/done", "某某科技有限公司", "/quit")
     assert "接着上次没有完成的需求填写" in text and "类别：法律咨询" in text
+    assert "已记下的描述：\n客户欠款二十万\n" in text  # what was typed is shown, not asked again
     text = await chat(settings, "91350100M000100Y43", "张三", "13800138000", "0", "y", "y", "/quit")
     assert "已受理，编号 #1" in text
     assert [t.description for t in await tickets(settings)] == ["客户欠款二十万\n还有利息"]
