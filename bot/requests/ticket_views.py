@@ -37,10 +37,10 @@ def action_label(action: str, lang: str) -> str:
     return t(key, lang) if key in keys("zh-CN") else action
 
 
-def words_of(prefix: str, keys) -> dict[str, str]:
+def words_of(prefix: str, choices) -> dict[str, str]:
     """Each key, and its label under `prefix` in every language (lower case), to the key."""
     words = {}
-    for key in keys:
+    for key in choices:
         words[key] = key
         for lang in SUPPORTED:
             words[t(f"{prefix}.{key}", lang).lower()] = key
@@ -63,12 +63,7 @@ def category_choices(lang: str) -> str:
 
 def priority_of(word: str) -> str | None:
     """The priority staff name: its key (`urgent`) or its label in any language (`紧急`)."""
-    word = word.strip().lower()
-    for level in PRIORITIES:
-        if word == level or any(word == t(f"priority.{level}", lang).lower()
-                                for lang in SUPPORTED):
-            return level
-    return None
+    return words_of("priority", PRIORITIES).get(word.strip().lower())
 
 
 def priority_choices(lang: str) -> str:

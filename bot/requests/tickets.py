@@ -393,9 +393,10 @@ class TicketService:
         return Outcome(True, ticket=ticket, params={"id": ticket.id})
 
     async def _change(self, ticket_id: int, actor: Actor, action: str, allowed: set[Status],
-                      apply: Callable[[AsyncSession, Ticket, Contact], None],
-                      own: bool = True, detail: Callable[[Ticket], str | None] | None = None
-                      ) -> Outcome:
+                      apply: Callable[[AsyncSession, Ticket, Contact], str | None],
+                      own: bool = True) -> Outcome:
+        """Check, `apply` the change, record it: what `apply` returns is the event's detail
+        (the resolution, the department, the category it had)."""
         async with self.sessions.begin() as session:
             if own:
                 refused, loaded = await self._own(session, ticket_id, actor, PERMISSION[action])
@@ -410,18 +411,15 @@ class TicketService:
                 return Outcome(False, f"cannot_{action}", ticket,
                                {"id": ticket.id, "status": ticket.status})
             before = ticket.status
-            noted = detail(ticket) if detail else None  # what the change replaces
-            apply(session, ticket, contact)
+            detail = apply(session, ticket, contact)
             ticket.updated_at = self.clock()
-            self._event(session, ticket, actor, action, before, ticket.resolution
-                        if action == "resolved" else ticket.department
-                        if action == "transferred" else noted)
+            self._event(session, ticket, actor, action, before, detail)
             self._refresh_card(session, ticket, contact, profile)
         self.notify()
         return Outcome(True, ticket=ticket, params={"id": ticket.id})
 
     async def resolve(self, ticket_id: int, actor: Actor, summary: str) -> Outcome:
-        def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
+        def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> str | None:
             self._take_if_unassigned(session, ticket, actor)
             ticket.status = Status.RESOLVED
             ticket.resolved_at = self.clock()
@@ -435,6 +433,7 @@ class TicketService:
                                 "rating", ticket)
             self._back_to_assistant(session, ticket, contact,
                                     self.views.back_to_assistant(ticket, contact))
+            return ticket.resolution
 
         return await self._change(ticket_id, actor, "resolved", OPEN, apply)
 
@@ -511,12 +510,13 @@ class TicketService:
         return await self._change(ticket_id, actor, "closed", OPEN | {Status.RESOLVED}, apply)
 
     async def transfer(self, ticket_id: int, actor: Actor, department: str) -> Outcome:
-        def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
+        def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> str:
             self._take_if_unassigned(session, ticket, actor)
             ticket.status = Status.TRANSFERRED
             ticket.department = department.strip()
             self._to_enterprise(session, contact, self.views.transferred(ticket, contact),
                                 "notify", ticket)
+            return ticket.department
 
         if not department.strip():
             return Outcome(False, "usage_transfer")
@@ -540,11 +540,12 @@ class TicketService:
         if category is None:
             return Outcome(False, "bad_category", params={"categories": category_choices("zh-CN")})
 
-        def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> None:
+        def apply(session: AsyncSession, ticket: Ticket, contact: Contact) -> str:
+            moved = f"{ticket.category} → {category}"
             ticket.category = category
+            return moved
 
-        return await self._change(ticket_id, actor, "category", OPEN, apply,
-                                  detail=lambda ticket: f"{ticket.category} → {category}")
+        return await self._change(ticket_id, actor, "category", OPEN, apply)
 
     # ---- queries -------------------------------------------------------------------------
 

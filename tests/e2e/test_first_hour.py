@@ -62,28 +62,30 @@ async def test_new_inside_new_starts_again_saying_so(tmp_path, kb_dir):
             env.fake.sent(OWNER["id"])[-1].get("text") or "") and restarted)
 
 
+async def each_answered(env, exchanges) -> None:
+    """Send each command as the owner; each must be answered by a new message containing its
+    reply."""
+    for command, reply in exchanges:
+        before = env.count(OWNER["id"])
+        await env.say(OWNER, command)
+        await env.reply_to(OWNER["id"], reply, after=before)
+
+
 async def test_commands_outside_dialogs_are_answered(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
-        me = OWNER["id"]
-        for command, reply in (("/cancel", "现在没有正在填写的内容，/cancel"),
-                               ("/skip", "现在没有正在填写的内容，/skip"),
-                               ("/end", "当前没有进行中的人工对话"),
-                               ("/nope", "不认识的命令 /nope")):
-            await env.say(OWNER, command)
-            await env.reply_to(me, reply)
+        await each_answered(env, (("/cancel", "现在没有正在填写的内容，/cancel"),
+                                  ("/skip", "现在没有正在填写的内容，/skip"),
+                                  ("/end", "当前没有进行中的人工对话"),
+                                  ("/nope", "不认识的命令 /nope")))
 
 
 async def test_lang_takes_the_names_people_type(tmp_path, kb_dir):
     async with world(tmp_path, kb_dir, "polling") as env:
-        me = OWNER["id"]
-        for command, reply in (("/lang English", "Language set to English."),
-                               ("/lang zh", "已切换为简体中文。"),
-                               ("/lang", "Language set to English."),
-                               ("/lang 中文", "已切换为简体中文。"),
-                               ("/lang fr", "用法：/lang zh（中文）或 /lang en（English）")):
-            before = env.count(me)
-            await env.say(OWNER, command)
-            await env.reply_to(me, reply, after=before)
+        await each_answered(env, (("/lang English", "Language set to English."),
+                                  ("/lang zh", "已切换为简体中文。"),
+                                  ("/lang", "Language set to English."),
+                                  ("/lang 中文", "已切换为简体中文。"),
+                                  ("/lang fr", "用法：/lang zh（中文）或 /lang en（English）")))
 
 
 async def test_the_category_can_be_changed_at_the_confirmation(tmp_path, kb_dir):
